@@ -1,0 +1,137 @@
+"""One serving pipeline carried through the flow: graph, roles of inputs, findings.
+
+`check` stops after the rules; `export` continues with the same `Analysis` object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from kedro.io.core import is_parameter
+from kedro.pipeline import Node, Pipeline
+
+from .catalog import DatasetSpec
+from .classify import FreeInput, Role, classify, data_input_candidates, match_free_input
+from .findings import Finding, Location
+from .graph import ServingGraph
+from .project import Project
+from .source import function_location
+from .serving import ServingSpec, is_pipeline_ml, serving_pipeline, training_pipeline
+
+
+@dataclass
+class Analysis:
+    """Everything servecheck knows about one serving pipeline."""
+
+    spec: ServingSpec
+    project: Project
+    graph: ServingGraph
+    inputs: list[FreeInput]
+    data_input: str | None
+    training: Pipeline | None = None
+    pruned_outputs: list[str] | None = None  # the outputs before `--output` pruned the pipeline
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.graph.pipeline
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.graph.outputs
+
+    @property
+    def is_pipeline_ml(self) -> bool:
+        return self.training is not None
+
+    def with_role(self, role: Role) -> list[FreeInput]:
+        return [free for free in self.inputs if free.role is role]
+
+    def dataset_specs(self) -> dict[str, DatasetSpec]:
+        """The spec of every dataset the serving pipeline reads or writes (not parameters)."""
+        names = sorted(self.pipeline.datasets())
+        return {name: self.project.catalog.spec(name) for name in names if not is_parameter(name)}
+
+    @cached_property
+    def parameter_names(self) -> set[str]:
+        """The names Kedro registers for the parameters: `parameters`, `params:a`, `params:a.b`…"""
+        names = {"parameters"}
+
+        def add(prefix: str, value: Any) -> None:
+            names.add(f"params:{prefix}")
+            if isinstance(value, dict):
+                for key, inner in value.items():
+                    add(f"{prefix}.{key}", inner)
+
+        for key, value in self.project.parameters.items():
+            add(str(key), value)
+        return names
+
+    def parameter_value(self, name: str) -> Any:
+        """The value of `params:a.b` (or of `parameters`)."""
+        value: Any = self.project.parameters
+        if name == "parameters":
+            return value
+        for key in name.removeprefix("params:").split("."):
+            value = value[key]
+        return value
+
+    def producers(self, dataset: str) -> list[str]:
+        """Registered pipelines (other than the served one) that produce `dataset`."""
+        found = []
+        for name, registered in self.project.pipelines.items():
+            if name == "__default__" or serving_pipeline(registered) is self.pipeline:
+                continue
+            if dataset in registered.all_outputs():
+                found.append(name)
+        return sorted(found)
+
+    def node_location(self, node: Node) -> Location | None:
+        """Where the node's function is defined."""
+        return function_location(node.func, self.project.root)
+
+    def dataset_location(self, name: str) -> Location | None:
+        """The catalog entry (or pattern) of `name`, else the first node that reads it."""
+        if not is_parameter(name):
+            declared = self.project.catalog.spec(name).declared
+            if declared:
+                return declared.location
+        consumers = self.graph.consumers(name)
+        return self.node_location(consumers[0]) if consumers else None
+
+    def parameter_location(self, name: str) -> Location | None:
+        """The line of `params:a.b` in the parameters files."""
+        key = name.removeprefix("params:").split(".")
+        declared = self.project.parameter_locations.find(*key)
+        return declared.location if declared else self.dataset_location(name)
+
+
+def analyze(project: Project, spec: ServingSpec) -> Analysis:
+    """Build the graph of `spec`'s pipeline and classify its free inputs (no rule runs here)."""
+    registered = project.pipelines[spec.name]
+    graph = ServingGraph.from_pipeline(serving_pipeline(registered))
+    pruned_outputs = None
+    if spec.output and graph.pipeline.nodes:
+        pruned_outputs = graph.outputs
+        graph = graph.pruned_to(spec.output)
+    free_inputs = graph.free_inputs
+    if spec.input:
+        data_input = match_free_input(spec.input, free_inputs)
+    else:
+        candidates = data_input_candidates(free_inputs, project.catalog)
+        data_input = candidates[0] if len(candidates) == 1 else None
+    return Analysis(
+        spec=spec,
+        project=project,
+        graph=graph,
+        inputs=classify(free_inputs, project.catalog, data_input),
+        data_input=data_input,
+        training=training_pipeline(registered) if is_pipeline_ml(registered) else None,
+        pruned_outputs=pruned_outputs,
+    )

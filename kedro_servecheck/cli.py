@@ -1,0 +1,145 @@
+"""The `servecheck` command line: check (the default), rules, rule."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import ServecheckError
+
+_QUIET_LOGGING = str(Path(__file__).with_name("quiet_logging.yml"))
+_FORMATS = ("text", "json")
+
+
+class _DefaultToCheck(click.Group):
+    """`servecheck [OPTIONS] [PATH]` means `servecheck check [OPTIONS] [PATH]`."""
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h",
+                                                                         "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kedro-servecheck")
+def cli():
+    """Check that a Kedro pipeline can be served as an MLflow model.
+
+    Without a command, runs `check` on the current folder: `servecheck --strict` is a CI gate.
+    """
+
+
+def _split_params(ctx, param, values):
+    """`--params a=1,b.c=x` (repeatable) into a nested dict, as `kedro run --params` does."""
+    from omegaconf import OmegaConf
+
+    items = [item for value in values for item in value.split(",") if item.strip()]
+    for item in items:
+        if "=" not in item or not item.partition("=")[0].strip():
+            raise click.BadParameter(f"'{item}' is not KEY=VALUE", ctx, param)
+    return OmegaConf.to_container(OmegaConf.from_dotlist([i.strip() for i in items])) or None
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-p", "--pipeline", "pipelines", multiple=True, metavar="NAME",
+              help="Registered pipeline to check (repeatable). Default: [tool.servecheck], "
+                   "else every kedro-mlflow PipelineML, else 'inference'.")
+@click.option("--input", "input_", metavar="NAME",
+              help="The data input (the data to predict on). Default: inferred.")
+@click.option("--output", metavar="NAME",
+              help="The output to serve; the pipeline is pruned to what it needs.")
+@click.option("-e", "--env", metavar="ENV",
+              help="Kedro config environment. Default: the run env (local), or base without it.")
+@click.option("--params", multiple=True, callback=_split_params, metavar="K=V[,K=V]",
+              help="Runtime parameters, as for `kedro run --params`.")
+@click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the check.")
+@click.option("-f", "--format", "format_", type=click.Choice(_FORMATS), default="text",
+              show_default=True, help="Report format.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of standard output.")
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Only these rule codes or prefixes (comma-separated, repeatable; ALL).")
+@click.option("--ignore", multiple=True, metavar="CODES",
+              help="Skip these rule codes or prefixes (comma-separated, repeatable).")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def check(path, pipelines, input_, output, env, params, strict, exit_zero, format_, output_file,
+          select, ignore, debug):
+    """Check the serving pipelines of the Kedro project at PATH (default: .).
+
+    Exit codes: 0 nothing fails the check, 1 findings fail it (errors; with --strict also
+    warnings), 2 usage error or the project cannot be loaded.
+    """
+    from .selection import parse_codes
+
+    def run():
+        from .api import check as run_check
+        from .report import formatter
+
+        report = run_check(path, pipelines, input=input_, output=output, env=env, params=params,
+                           select=parse_codes(select) or ("ALL",), ignore=parse_codes(ignore),
+                           strict=strict)
+        _emit(formatter(format_), report, output_file)
+        return 0 if exit_zero else report.exit_code
+
+    sys.exit(_guarded(run, debug))
+
+
+@cli.command("rules")
+def rules_command():
+    """List the rule catalogue: code, name, default severity and when each fires."""
+    from .rules import ALL_RULES
+
+    for rule in ALL_RULES:
+        click.echo(f"{rule.code}  {rule.name:<30} {rule.severity.value:<8} {rule.summary}")
+
+
+@cli.command("rule")
+@click.argument("code")
+def rule_command(code):
+    """Explain the rule CODE: what it does, why it matters, an example and the fix."""
+    from .rules import RULES_BY_CODE
+    from .rules.docs import rule_markdown
+
+    rule = RULES_BY_CODE.get(code.upper())
+    if rule is None:
+        raise click.BadParameter(f"no rule '{code}'; `servecheck rules` lists them",
+                                 param_hint="CODE")
+    click.echo(rule_markdown(rule))
+
+
+def _emit(render, report, output_file: Path | None) -> None:
+    if output_file:
+        output_file.write_text(render(report, False), encoding="utf-8")
+    else:
+        click.echo(render(report, sys.stdout.isatty()), nl=False)
+
+
+def _guarded(run, debug: bool) -> int:
+    """Run `run`, turning a ServecheckError into one clear message on stderr and exit 2."""
+    try:
+        return run()
+    except ServecheckError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"servecheck: error: {exc}", err=True)
+        return exc.exit_code
+    except Exception as exc:  # a bug in servecheck: say so, short of a traceback
+        if debug:
+            raise
+        click.echo(f"servecheck: internal error: {type(exc).__name__}: {exc}\n"
+                   "  run again with --debug for the traceback, and report it", err=True)
+        return 2
+
+
+def main() -> None:
+    """The console script: Kedro stays quiet and writes no log file."""
+    os.environ["KEDRO_LOGGING_CONFIG"] = _QUIET_LOGGING
+    cli(prog_name="servecheck")

@@ -1,0 +1,298 @@
+"""Find and load a Kedro project without a session: settings, config, parameters, pipelines.
+
+No node runs and no dataset is loaded. Loading the pipeline registry imports the project's
+code (that is how Kedro builds pipelines), so one process loads one project: Kedro caches the
+project package by name.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+from kedro.config import MissingConfigException
+from kedro.framework.startup import _get_project_metadata, bootstrap_project
+from kedro.pipeline import Pipeline
+from kedro.utils import is_kedro_project
+
+from .catalog import Catalog
+from .conf_locations import ConfLocations, relative_path
+from .errors import ProjectLoadError, UsageError
+from .findings import Location
+from .source import function_location
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+_DEFAULT_PATTERNS = {
+    "catalog": ["catalog*", "catalog*/**", "**/catalog*"],
+    "parameters": ["parameters*", "parameters*/**", "**/parameters*"],
+}
+_loaded_root: Path | None = None
+
+
+@dataclass
+class Project:
+    """A loaded Kedro project: what servecheck needs to know, nothing executed."""
+
+    root: Path
+    package: str
+    env: str
+    pipelines: Mapping[str, Pipeline]
+    catalog: Catalog
+    parameters: dict[str, Any] = field(default_factory=dict)
+    parameter_locations: ConfLocations = field(default_factory=ConfLocations)
+    settings: dict[str, Any] = field(default_factory=dict)  # [tool.servecheck]
+    registry_location: Location | None = None
+
+    def settings_location(self, *table: str) -> Location | None:
+        """The line of a `[tool.servecheck…]` table (or key) in pyproject.toml."""
+        pyproject = self.root / "pyproject.toml"
+        if not pyproject.is_file():
+            return None
+        wanted = ".".join(("tool", "servecheck", *table))
+        for number, line in enumerate(pyproject.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip().strip("[]").strip() == wanted:
+                return Location("pyproject.toml", number)
+        return None
+
+
+def find_project_root(path: Path) -> Path:
+    """The nearest folder at or above `path` whose pyproject.toml has a `[tool.kedro]` table."""
+    path = Path(path).resolve()
+    if not path.exists():
+        raise ProjectLoadError(f"{path} does not exist", hint="pass the path of a Kedro project")
+    for candidate in (path, *path.parents):
+        if is_kedro_project(candidate):
+            return candidate
+    raise ProjectLoadError(
+        f"No Kedro project found at {path} or in a folder above it",
+        hint="pass the folder whose pyproject.toml has a [tool.kedro] table",
+    )
+
+
+def load_project(
+    path: Path | str, env: str | None = None, runtime_params: dict[str, Any] | None = None
+) -> Project:
+    """Load the Kedro project at (or above) `path`.
+
+    Args:
+        path: The project folder or any folder inside it.
+        env: The configuration environment; by default Kedro's default run env, or the base
+            env when that folder does not exist (as in a fresh clone without `conf/local`).
+        runtime_params: Values that override parameters, as `kedro run --params` gives them.
+
+    Raises:
+        ProjectLoadError: The project cannot be found or loaded; the message says why and where.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Kedro's and the project's deprecation noise
+        return _load(Path(path), env, runtime_params)
+
+
+def _load(path: Path, env: str | None, runtime_params: dict[str, Any] | None) -> Project:
+    global _loaded_root
+    root = find_project_root(path)
+    if _loaded_root is not None and _loaded_root != root:
+        raise UsageError(
+            f"servecheck already loaded {_loaded_root} in this process",
+            hint="Kedro caches a project's package: check each project in its own process",
+        )
+    metadata = _bootstrap(root)
+    _loaded_root = root
+
+    from kedro.framework.project import settings  # configured by bootstrap_project
+
+    conf_source = root / settings.CONF_SOURCE
+    if not conf_source.is_dir():
+        raise ProjectLoadError(
+            f"The configuration folder {settings.CONF_SOURCE}/ does not exist",
+            where=relative_path(conf_source, root),
+            hint="create conf/base/ with catalog.yml and parameters.yml (see `kedro new`)",
+        )
+    loader_args = dict(settings.CONFIG_LOADER_ARGS)
+    base_env = loader_args.get("base_env") or "base"
+    env = _choose_env(conf_source, root, env, base_env, loader_args.get("default_run_env"))
+    try:
+        loader = settings.CONFIG_LOADER_CLASS(
+            conf_source=str(conf_source), env=env, runtime_params=runtime_params, **loader_args
+        )
+    except Exception as exc:  # a custom loader class may raise anything
+        raise ProjectLoadError(f"Cannot create the config loader: {exc}") from exc
+    patterns = {**_DEFAULT_PATTERNS, **getattr(loader, "config_patterns", {})}
+    envs = [base_env] if env == base_env else [base_env, env]
+    catalog_locations = ConfLocations.scan(root, conf_source, envs, patterns["catalog"])
+    parameter_locations = ConfLocations.scan(root, conf_source, envs, patterns["parameters"])
+    catalog_config = _read_config(loader, "catalog", root, catalog_locations)
+    parameters = _read_config(loader, "parameters", root, parameter_locations)
+    pipelines = _load_pipelines(root, metadata.package_name)
+    return Project(
+        root=root,
+        package=metadata.package_name,
+        env=env,
+        pipelines=pipelines,
+        catalog=Catalog(catalog_config, root, catalog_locations),
+        parameters=parameters,
+        parameter_locations=parameter_locations,
+        settings=_servecheck_settings(root),
+        registry_location=_registry_location(root, metadata.package_name),
+    )
+
+
+def _bootstrap(root: Path):
+    try:
+        _get_project_metadata(root)
+    except ValueError as exc:
+        if "does not match" in str(exc):
+            found = re.search(r"version ([\w.]+) does not match", str(exc))
+            raise ProjectLoadError(
+                f"This project was made with Kedro {found.group(1) if found else 'another version'}"
+                f" and this environment has Kedro {_kedro_version()}: servecheck needs a Kedro 1.x"
+                " project",
+                where="pyproject.toml",
+                hint="migrate the project to Kedro 1.x and update `kedro_init_version`",
+            ) from exc
+        raise ProjectLoadError(f"Invalid [tool.kedro] table: {exc}", where="pyproject.toml") from exc
+    except Exception as exc:
+        raise ProjectLoadError(f"Invalid [tool.kedro] table: {exc}", where="pyproject.toml") from exc
+    try:
+        metadata = bootstrap_project(root)
+        from kedro.framework.project import validate_settings
+
+        validate_settings()
+    except Exception as exc:
+        raise _user_code_error("Cannot load the project settings", exc, root) from exc
+    return metadata
+
+
+def _choose_env(conf_source: Path, root: Path, env: str | None, base: str, default: str | None):
+    if env is None:
+        return default if default and (conf_source / default).is_dir() else base
+    if not (conf_source / env).is_dir():
+        available = sorted(p.name for p in conf_source.iterdir() if p.is_dir())
+        raise ProjectLoadError(
+            f"Environment '{env}' does not exist",
+            where=relative_path(conf_source / env, root),
+            hint=f"available environments: {', '.join(available) or 'none'}",
+        )
+    return env
+
+
+def _read_config(loader, key: str, root: Path, locations: ConfLocations) -> dict[str, Any]:
+    try:
+        return dict(loader[key])
+    except MissingConfigException:
+        return {}
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, key, root) from exc
+    except Exception as exc:
+        full_key = re.search(r"full_key: ([^\s]+)", str(exc))
+        declared = locations.find(*full_key.group(1).split(".")) if full_key else None
+        message = str(exc).splitlines()[0]
+        raise ProjectLoadError(
+            f"Cannot read the {key} configuration: {message}",
+            where=str(declared.location) if declared else None,
+            hint="fix the value or the interpolation (`${...}`) at that key",
+        ) from exc
+
+
+def _yaml_error(exc: yaml.YAMLError, key: str, root: Path) -> ProjectLoadError:
+    """Name the malformed file and the line of the problem, as PyYAML reports it."""
+    found = re.search(r"file (.+?), unable to read line (\d+)", str(exc))
+    if not found:
+        return ProjectLoadError(f"Malformed {key} configuration: {exc}")
+    path, line, problem = Path(found.group(1)), int(found.group(2)), "invalid YAML"
+    try:
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as parsed:
+        mark = parsed.problem_mark or parsed.context_mark
+        line = mark.line + 1 if mark else line
+        problem = " ".join(filter(None, (parsed.context, parsed.problem)))
+    except (yaml.YAMLError, OSError):
+        pass
+    return ProjectLoadError(
+        f"Malformed YAML in the {key} configuration: {problem}",
+        where=f"{relative_path(path, root)}:{line}",
+        hint="fix the YAML syntax at that line (indentation, quotes, brackets)",
+    )
+
+
+def _load_pipelines(root: Path, package: str) -> dict[str, Pipeline]:
+    from kedro.framework.project import pipelines
+
+    try:
+        return dict(pipelines)
+    except Exception as exc:
+        raise _user_code_error(f"Cannot load the pipeline registry of '{package}'", exc, root) from exc
+
+
+def _user_code_error(what: str, exc: BaseException, root: Path) -> ProjectLoadError:
+    """Explain an exception raised by the project's own code: the root cause and its line."""
+    cause = exc
+    while cause.__cause__ is not None or (
+        cause.__context__ is not None and not cause.__suppress_context__
+    ):
+        cause = cause.__cause__ or cause.__context__
+    where = _user_frame(cause, root)
+    detail = str(cause).splitlines()[0].replace(f"{root}/", "") if str(cause) else ""
+    hint = "fix the error at that line, then run servecheck again"
+    if isinstance(cause, ModuleNotFoundError) and cause.name:
+        hint = (
+            f"install '{cause.name.split('.')[0]}' in this environment, or run servecheck in the"
+            " environment where the project runs"
+        )
+    elif isinstance(cause, ImportError):
+        missing = re.search(r"cannot import name '([^']+)'", detail)
+        if missing:
+            hint = f"'{missing.group(1)}' is not defined where it is imported from: fix the import"
+    return ProjectLoadError(f"{what}: {type(cause).__name__}: {detail}", where=where, hint=hint)
+
+
+def _user_frame(exc: BaseException, root: Path) -> str | None:
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{relative_path(Path(exc.filename), root)}:{exc.lineno}"
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if _inside(Path(frame.filename), root)
+    ]
+    if not frames:
+        return None
+    frame = frames[-1]
+    return f"{relative_path(Path(frame.filename), root)}:{frame.lineno}"
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def _registry_location(root: Path, package: str) -> Location | None:
+    module = sys.modules.get(f"{package}.pipeline_registry")
+    register = getattr(module, "register_pipelines", None)
+    return function_location(register, root) if register else None
+
+
+def _servecheck_settings(root: Path) -> dict[str, Any]:
+    try:
+        with (root / "pyproject.toml").open("rb") as file:
+            return tomllib.load(file).get("tool", {}).get("servecheck", {})
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectLoadError(f"pyproject.toml is not valid TOML: {exc}", where="pyproject.toml")
+
+
+def _kedro_version() -> str:
+    from kedro import __version__
+
+    return __version__

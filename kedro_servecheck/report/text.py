@@ -1,0 +1,87 @@
+"""The human report: each pipeline's inputs by role, then its findings with a fix hint."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.text import Text
+
+from ..catalog import display_path
+from ..classify import Role
+from ..findings import Finding, Severity
+
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+ROLE_LABEL = {
+    Role.DATA: "data input",
+    Role.PERSISTED: "persisted",
+    Role.PARAMETER: "parameter",
+    Role.UNRESOLVED: "unresolved",
+}
+ROLE_STYLE = {Role.DATA: "green", Role.PERSISTED: "blue", Role.PARAMETER: "magenta",
+              Role.UNRESOLVED: "bold red"}
+
+
+def render(report, color: bool = False) -> str:
+    """The report as text; ANSI colours only when `color` (a terminal)."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=color, no_color=not color, soft_wrap=True,
+                      highlight=False, width=100)
+    console.print(Text.assemble(
+        ("servecheck", "bold"), f" · project {report.package} ({report.project_path()})"
+        f" · env {report.env}",
+    ))
+    for analysis in report.analyses:
+        console.print()
+        for line in _pipeline_lines(report, analysis):
+            console.print(line)
+    console.print()
+    console.print(_summary(report))
+    return buffer.getvalue()
+
+
+def _pipeline_lines(report, analysis):
+    status = report.status(analysis)
+    status_style = "bold green" if status == "pass" else "bold red"
+    yield Text.assemble((analysis.name, "bold"), "  ", (status.upper(), status_style))
+    width = max((len(free.name) for free in analysis.inputs), default=0)
+    for free in sorted(analysis.inputs, key=lambda free: list(Role).index(free.role)):
+        detail = ""
+        if free.spec and (free.spec.declared or free.role is Role.PERSISTED):
+            path = display_path(free.spec, report.project_root)
+            detail = f"{free.spec.type.short}" + (f"  {path}" if path else "")
+        elif free.role is Role.DATA:
+            detail = "not in the catalog: sent with each request"
+        name = f"{free.name:<{width}}  {detail}" if detail else free.name
+        yield Text.assemble("  ", (f"{ROLE_LABEL[free.role]:<11}", ROLE_STYLE[free.role]), " ",
+                            name)
+    yield Text.assemble("  ", (f"{'output':<11}", "bold"), " ", ", ".join(analysis.outputs) or "none")
+    findings = [f for f in report.findings if f.pipeline == analysis.name]
+    for finding in findings:
+        yield Text()
+        yield from _finding_lines(finding)
+
+
+def _finding_lines(finding: Finding):
+    where = f"{finding.location}: " if finding.location else ""
+    yield Text.assemble(
+        "  ", where, (finding.code, "bold"), f" {finding.rule} ",
+        (f"({finding.severity.value})", SEVERITY_STYLE[finding.severity]),
+    )
+    yield Text(f"    {finding.message}")
+    if finding.hint:
+        yield Text.assemble("    ", ("fix:", "dim"), f" {finding.hint}",
+                            (f"  [servecheck rule {finding.code}]", "dim"))
+
+
+def _summary(report) -> Text:
+    passed = sum(1 for analysis in report.analyses if report.status(analysis) == "pass")
+    failed = len(report.analyses) - passed
+    counts = (f"{report.count(Severity.ERROR)} errors, {report.count(Severity.WARNING)} "
+              f"warnings, {report.count(Severity.INFO)} infos")
+    verdict = ("FAIL", "bold red") if report.failed else ("OK", "bold green")
+    strict = " (strict: warnings fail)" if report.strict else ""
+    return Text.assemble(
+        verdict, f"  {len(report.analyses)} pipeline(s) checked: {passed} passed, {failed} failed"
+        f" · {counts}{strict}",
+    )

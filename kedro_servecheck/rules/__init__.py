@@ -1,0 +1,27 @@
+"""The rule catalogue: every rule, by code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..findings import Finding
+from . import artifacts, data_input, nodes, parameters, pipeline, pipelineml
+from .base import Example, Rule
+
+ALL_RULES: tuple[Rule, ...] = (
+    *pipeline.RULES,
+    *data_input.RULES,
+    *artifacts.RULES,
+    *parameters.RULES,
+    *nodes.RULES,
+    *pipelineml.RULES,
+)
+RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
+
+
+def run_rules(analysis, rules: Iterable[Rule] = ALL_RULES) -> list[Finding]:
+    """Every finding of `rules` on `analysis`, in catalogue order."""
+    return [finding for rule in rules for finding in rule.check(analysis)]
+
+
+__all__ = ["ALL_RULES", "RULES_BY_CODE", "Example", "Rule", "run_rules"]

@@ -1,0 +1,65 @@
+"""Shared test helpers: fixture projects, and servecheck run in a fresh process.
+
+Kedro caches a project's package by name, so every test that loads a project runs
+servecheck in its own subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+
+os.environ.update(DO_NOT_TRACK="1", KEDRO_DISABLE_TELEMETRY="1")
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+def servecheck(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: int = 180) -> Run:
+    """Run `python -m kedro_servecheck ARGS` in a fresh process."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "kedro_servecheck", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    return Run(completed.returncode, completed.stdout, completed.stderr)
+
+
+def python(code: str, cwd: Path = REPO, timeout: int = 180) -> Run:
+    """Run a Python snippet in a fresh process."""
+    completed = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True,
+                               text=True, timeout=timeout)
+    return Run(completed.returncode, completed.stdout, completed.stderr)
+
+
+@pytest.fixture
+def project_copy(tmp_path):
+    """Copy a fixture project into a temp dir, to break it there."""
+
+    def copy(name: str) -> Path:
+        target = tmp_path / name
+        shutil.copytree(FIXTURES / name, target,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        return target
+
+    return copy
