@@ -11,9 +11,9 @@ import click
 
 from . import __version__
 from .errors import ServecheckError
+from .report import FORMATS
 
 _QUIET_LOGGING = str(Path(__file__).with_name("quiet_logging.yml"))
-_FORMATS = ("text", "json")
 
 
 class _DefaultToCheck(click.Group):
@@ -61,7 +61,7 @@ def _split_params(ctx, param, values):
               help="Runtime parameters, as for `kedro run --params`.")
 @click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the check.")
-@click.option("-f", "--format", "format_", type=click.Choice(_FORMATS), default="text",
+@click.option("-f", "--format", "format_", type=click.Choice(FORMATS), default="text",
               show_default=True, help="Report format.")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")

@@ -100,13 +100,13 @@ class Report:
         }
 
 
+FORMATS = ("text", "json")
+
+
 def formatter(name: str) -> Callable[[Report, bool], str]:
     """The function that renders a report in the format `name` (colour: a terminal is shown)."""
     from . import json_format, text
 
     return {"text": text.render, "json": json_format.render}[name]
-
-
-FORMATS = ("text", "json")
 
 __all__ = ["FORMATS", "Report", "formatter"]
