@@ -45,11 +45,13 @@ def _pipeline_lines(report, analysis):
     status_style = "bold green" if status == "pass" else "bold red"
     yield Text.assemble((analysis.name, "bold"), "  ", (status.upper(), status_style))
     width = max((len(free.name) for free in analysis.inputs), default=0)
+    type_width = max((len(free.spec.type.short) for free in analysis.inputs if free.spec),
+                     default=0)
     for free in sorted(analysis.inputs, key=lambda free: list(Role).index(free.role)):
         detail = ""
         if free.spec and (free.spec.declared or free.role is Role.PERSISTED):
             path = display_path(free.spec, report.project_root)
-            detail = f"{free.spec.type.short}" + (f"  {path}" if path else "")
+            detail = f"{free.spec.type.short:<{type_width}}  {path}" if path else free.spec.type.short
         elif free.role is Role.DATA:
             detail = "not in the catalog: sent with each request"
         name = f"{free.name:<{width}}  {detail}" if detail else free.name

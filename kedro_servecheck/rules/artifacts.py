@@ -113,10 +113,11 @@ class ArtifactVersionMissing(Rule):
         for spec in _persisted(analysis):
             if spec.is_local and spec.versioned and spec.load_path is None:
                 path = display_path(spec, analysis.project.root)
-                wanted = f"version {spec.version}" if spec.version else "any version"
+                missing = (f"its pinned version {spec.version} is missing" if spec.version
+                           else "it has no version")
                 yield self.finding(
                     analysis,
-                    f"'{spec.name}' is versioned and {wanted} is missing under {path}/",
+                    f"'{spec.name}' is versioned and {missing} under {path}/",
                     dataset=spec.name,
                     location=analysis.dataset_location(spec.name),
                     hint=_train_hint(analysis, spec.name),

@@ -1,0 +1,101 @@
+"""`servecheck check` on every shipped fixture: what its README says, in text and JSON."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import FIXTURES, servecheck
+
+SERVABLE = {"churn": "inference", "namespaced": None, "pipelineml": None}
+
+
+def _readme_codes(fixture: str) -> set[str]:
+    """The rule codes a fixture's README table expects."""
+    return set(re.findall(r"^\| (SC\d{3}) \|", (FIXTURES / fixture / "README.md").read_text(), re.M))
+
+
+@pytest.mark.parametrize("fixture", ["churn", "broken", "namespaced", "pipelineml"])
+def test_text_report(fixture, snapshot):
+    run = servecheck("check", f"fixtures/{fixture}")
+    assert "Traceback" not in run.stderr
+    snapshot.assert_match(run.stdout, f"{fixture}.txt")
+
+
+@pytest.mark.parametrize("fixture", ["churn", "broken", "namespaced", "pipelineml"])
+def test_json_report(fixture, snapshot):
+    run = servecheck("check", f"fixtures/{fixture}", "--format", "json")
+    snapshot.assert_match(run.stdout, f"{fixture}.json")
+
+
+def test_churn_is_servable():
+    run = servecheck("check", "fixtures/churn", "--pipeline", "inference", "--format", "json")
+    assert run.returncode == 0
+    (pipeline,) = run.json()["pipelines"]
+    roles = {i["name"]: i["role"] for i in pipeline["inputs"]}
+    assert roles == {"customers_to_score": "data", "scaler": "persisted",
+                     "classifier": "persisted", "params:features": "parameter",
+                     "params:threshold": "parameter"}
+    assert pipeline["data_input"] == "customers_to_score"
+    assert pipeline["outputs"] == ["predictions"] and pipeline["status"] == "pass"
+    assert {f["code"] for f in run.json()["findings"]} == {"SC303"}
+
+
+def test_broken_reports_what_its_readme_lists():
+    run = servecheck("check", "fixtures/broken", "--format", "json")
+    assert run.returncode == 1
+    report = run.json()
+    assert {f["code"] for f in report["findings"]} - {"SC303"} == _readme_codes("broken")
+    assert report["pipelines"][0]["status"] == "fail"
+    assert report["pipelines"][0]["data_input"] == "request"  # from [tool.servecheck]
+    roles = {i["name"]: i["role"] for i in report["pipelines"][0]["inputs"]}
+    assert roles["lookup_table"] == "unresolved" and roles["parameters"] == "parameter"
+    assert report["summary"] == {
+        "errors": sum(f["severity"] == "error" for f in report["findings"]),
+        "warnings": sum(f["severity"] == "warning" for f in report["findings"]),
+        "infos": sum(f["severity"] == "info" for f in report["findings"]),
+    }
+
+
+def test_broken_empty_pipeline():
+    run = servecheck("check", "fixtures/broken", "--pipeline", "empty", "--format", "json")
+    assert run.returncode == 1
+    assert [f["code"] for f in run.json()["findings"]] == ["SC001"]
+
+
+def test_namespaced_uses_settings_versions_and_base_env_fallback():
+    run = servecheck("check", "fixtures/namespaced", "--format", "json")
+    assert run.returncode == 0
+    report = run.json()
+    assert report["project"]["env"] == "base"  # no conf/local in this fixture
+    assert [p["name"] for p in report["pipelines"]] == ["eu_inference", "us_inference"]
+    eu_versions = sorted(p.name for p in (FIXTURES / "namespaced/data/06_models/eu/model.pkl").iterdir())
+    (eu_version,) = [f for f in report["findings"]
+                     if f["code"] == "SC207" and f["dataset"] == "eu.model"]
+    assert eu_versions[-1] in eu_version["message"] and eu_versions[0] not in eu_version["message"]
+    inputs = {i["name"]: i for i in report["pipelines"][0]["inputs"]}
+    assert inputs["holidays@pandas"]["dataset_type"] == "pandas.CSVDataset"
+    assert inputs["eu.model"]["filepath"] == "data/06_models/eu/model.pkl"
+
+
+def test_namespaced_prod_env_points_at_the_prod_catalog():
+    run = servecheck("check", "fixtures/namespaced", "--env", "prod", "--format", "json")
+    assert run.returncode == 1
+    missing = [f for f in run.json()["findings"] if f["code"] == "SC202"]
+    assert {f["dataset"] for f in missing} == {"eu.encoder", "us.encoder"}
+    assert all(f["location"]["path"] == "conf/prod/catalog.yml" for f in missing)
+
+
+def test_pipelineml_is_checked_through_its_inference_pipeline():
+    run = servecheck("check", "fixtures/pipelineml", "--format", "json")
+    assert run.returncode == 0
+    (pipeline,) = run.json()["pipelines"]
+    assert pipeline["name"] == "training_ml"
+    assert pipeline["data_input"] == "raw_text" and pipeline["outputs"] == ["sentiment"]
+
+
+def test_pipelineml_input_can_be_overridden():
+    run = servecheck("check", "fixtures/pipelineml", "--input", "stopwords", "--format", "json")
+    codes = {f["code"] for f in run.json()["findings"]}
+    assert run.returncode == 1 and {"SC103", "SC201"} <= codes  # yaml input; raw_text left over
