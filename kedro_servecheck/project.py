@@ -115,7 +115,7 @@ def _load(path: Path, env: str | None, runtime_params: dict[str, Any] | None) ->
     if not conf_source.is_dir():
         raise ProjectLoadError(
             f"The configuration folder {settings.CONF_SOURCE}/ does not exist",
-            where=relative_path(conf_source, root),
+            where=relative_path(conf_source, root) + "/",
             hint="create conf/base/ with catalog.yml and parameters.yml (see `kedro new`)",
         )
     loader_args = dict(settings.CONFIG_LOADER_ARGS)
@@ -215,7 +215,10 @@ def _yaml_error(exc: yaml.YAMLError, key: str, root: Path) -> ProjectLoadError:
     except yaml.MarkedYAMLError as parsed:
         mark = parsed.problem_mark or parsed.context_mark
         line = mark.line + 1 if mark else line
-        problem = " ".join(filter(None, (parsed.context, parsed.problem)))
+        problem = parsed.problem or parsed.context or problem
+        opened = parsed.context_mark
+        if parsed.context and opened and opened.line + 1 != line:
+            problem += f" ({parsed.context} started at line {opened.line + 1})"
     except (yaml.YAMLError, OSError):
         pass
     return ProjectLoadError(
@@ -235,29 +238,39 @@ def _load_pipelines(root: Path, package: str) -> dict[str, Pipeline]:
 
 
 def _user_code_error(what: str, exc: BaseException, root: Path) -> ProjectLoadError:
-    """Explain an exception raised by the project's own code: the root cause and its line."""
-    cause = exc
-    while cause.__cause__ is not None or (
-        cause.__context__ is not None and not cause.__suppress_context__
+    """Explain an exception raised while running the project's code, at the project's line.
+
+    Of the chain of causes, the deepest one raised through the project's own code is shown:
+    the real import error under Kedro's "error while importing" wrapper, but Kedro's
+    CircularDependencyError rather than the graphlib error it wraps.
+    """
+    chain = [exc]
+    while chain[-1].__cause__ is not None or (
+        chain[-1].__context__ is not None and not chain[-1].__suppress_context__
     ):
-        cause = cause.__cause__ or cause.__context__
-    where = _user_frame(cause, root)
-    detail = str(cause).splitlines()[0].replace(f"{root}/", "") if str(cause) else ""
-    hint = "fix the error at that line, then run servecheck again"
-    if isinstance(cause, ModuleNotFoundError) and cause.name:
+        chain.append(chain[-1].__cause__ or chain[-1].__context__)
+    located = [(error, _user_frame(error, root)) for error in chain]
+    shown, where = next(
+        ((error, frame) for error, frame in reversed(located) if frame), (chain[-1], None)
+    )
+    detail = str(shown).splitlines()[0].replace(f"{root}/", "") if str(shown) else ""
+    hint = ("fix the error at that line, then run servecheck again" if where
+            else "fix the error in the project's code; `kedro registry list` reproduces it")
+    if isinstance(shown, ModuleNotFoundError) and shown.name:
         hint = (
-            f"install '{cause.name.split('.')[0]}' in this environment, or run servecheck in the"
+            f"install '{shown.name.split('.')[0]}' in this environment, or run servecheck in the"
             " environment where the project runs"
         )
-    elif isinstance(cause, ImportError):
+    elif isinstance(shown, ImportError):
         missing = re.search(r"cannot import name '([^']+)'", detail)
         if missing:
             hint = f"'{missing.group(1)}' is not defined where it is imported from: fix the import"
-    return ProjectLoadError(f"{what}: {type(cause).__name__}: {detail}", where=where, hint=hint)
+    return ProjectLoadError(f"{what}: {type(shown).__name__}: {detail}", where=where, hint=hint)
 
 
 def _user_frame(exc: BaseException, root: Path) -> str | None:
-    if isinstance(exc, SyntaxError) and exc.filename:
+    """`path:line` of the innermost frame of `exc` in the project's files, if any."""
+    if isinstance(exc, SyntaxError) and exc.filename and _inside(Path(exc.filename), root):
         return f"{relative_path(Path(exc.filename), root)}:{exc.lineno}"
     frames = [
         frame

@@ -23,6 +23,12 @@ def _persisted(analysis) -> list[DatasetSpec]:
     return [free.spec for free in analysis.with_role(Role.PERSISTED)]
 
 
+def _is_file_backed(spec: DatasetSpec) -> bool:
+    """Whether export can copy the spec's data: a file or folder, not a table or an API."""
+    info = spec.inner_type.info
+    return spec.filepath is not None and not (info and info.storage is Storage.NONE)
+
+
 def _train_hint(analysis, dataset: str) -> str:
     producers = analysis.producers(dataset)
     if analysis.is_pipeline_ml:
@@ -147,8 +153,7 @@ class ArtifactNotFileBacked(Rule):
 
     def check(self, analysis):
         for spec in _persisted(analysis):
-            info = spec.inner_type.info
-            if spec.filepath is None or (info and info.storage is Storage.NONE):
+            if not _is_file_backed(spec):
                 yield self.finding(
                     analysis,
                     f"'{spec.name}' is a {spec.inner_type.short} with no file to package",
@@ -191,7 +196,8 @@ class DatasetTypeUnknown(Rule):
     summary = "a dataset type does not resolve in Kedro 1.x (or its dependencies are missing)"
     what = (
         "Checks, without importing it, that every catalog type the serving pipeline uses names a\n"
-        "class Kedro 1.x can import, and that a persisted input's type has its dependencies."
+        "class Kedro 1.x can import, and that a file-backed persisted input's type (which export\n"
+        "loads) has its dependencies installed."
     )
     why = (
         "Kedro resolves types only when it builds the dataset: a 0.19 spelling (`CSVDataSet`)\n"
@@ -207,7 +213,7 @@ class DatasetTypeUnknown(Rule):
                        input="features"),)
 
     def check(self, analysis):
-        persisted = {spec.name for spec in _persisted(analysis)}
+        packaged = {spec.name for spec in _persisted(analysis) if _is_file_backed(spec)}
         for name, spec in analysis.dataset_specs().items():
             if spec.source is Source.DEFAULT:
                 continue
@@ -215,7 +221,7 @@ class DatasetTypeUnknown(Rule):
                 problem = declared.resolution_problem()
                 if problem:
                     yield self._finding(analysis, name, problem)
-                elif name in persisted and (missing := declared.missing_requirements()):
+                elif name in packaged and (missing := declared.missing_requirements()):
                     extra = f"kedro-datasets[{declared.extra}]" if declared.extra else missing[0]
                     yield self._finding(
                         analysis, name,
