@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import functools
 import importlib.util
+from importlib import metadata
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -147,6 +148,8 @@ class DatasetType:
         if not family:
             return f"'{self.raw}' is not a type Kedro knows: give the full dotted path of the class"
         datasets = _kedro_datasets_family(family)
+        if datasets is None and self.raw.startswith("kedro_datasets."):
+            return f"kedro-datasets has no '{family}' family of datasets"
         if datasets is not None:
             if cls in datasets:
                 return None
@@ -168,10 +171,11 @@ class DatasetType:
 
     @property
     def extra(self) -> str | None:
-        """The kedro-datasets extra that installs this type's dependencies."""
+        """The kedro-datasets extra that installs this type's dependencies, if it has one."""
         if self.full.startswith("kedro_datasets.") and "." in self.short:
             family, cls = self.short.split(".")
-            return f"{family}-{cls.lower()}"
+            extra = f"{family}-{cls.lower()}"
+            return extra if extra in _kedro_datasets_extras() else None
         return None
 
 
@@ -214,7 +218,9 @@ def _kedro_datasets_family(family: str) -> dict[str, str] | None:
         return None
     classes: dict[str, str] = {}
     for node in ast.walk(ast.parse(init.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.keyword) and node.arg == "submod_attrs":
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+            classes.update({alias.name: node.module for alias in node.names})
+        elif isinstance(node, ast.keyword) and node.arg == "submod_attrs":
             try:
                 table = ast.literal_eval(node.value)
             except ValueError:
@@ -222,6 +228,14 @@ def _kedro_datasets_family(family: str) -> dict[str, str] | None:
             for submodule, names in table.items():
                 classes.update({name: submodule for name in names})
     return classes
+
+
+@functools.cache
+def _kedro_datasets_extras() -> frozenset[str]:
+    try:
+        return frozenset(metadata.metadata("kedro-datasets").get_all("Provides-Extra") or ())
+    except metadata.PackageNotFoundError:
+        return frozenset()
 
 
 def _renamed_class(cls: str, available: dict[str, str]) -> str | None:
