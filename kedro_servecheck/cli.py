@@ -46,6 +46,11 @@ def _split_params(ctx, param, values):
     return OmegaConf.to_container(OmegaConf.from_dotlist([i.strip() for i in items])) or None
 
 
+def _default_format() -> str:
+    """`concise` under pre-commit (it sets PRE_COMMIT=1), else `text`."""
+    return "concise" if os.environ.get("PRE_COMMIT") == "1" else "text"
+
+
 @cli.command()
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-p", "--pipeline", "pipelines", multiple=True, metavar="NAME",
@@ -59,35 +64,50 @@ def _split_params(ctx, param, values):
               help="Kedro config environment. Default: the run env (local), or base without it.")
 @click.option("--params", multiple=True, callback=_split_params, metavar="K=V[,K=V]",
               help="Runtime parameters, as for `kedro run --params`.")
-@click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings fail the check.")
-@click.option("-f", "--format", "format_", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="Report format.")
+@click.option("--strict/--no-strict", default=None,
+              help="Warnings fail the check too (exit 1). Default: `strict` in [tool.servecheck].")
+@click.option("--exit-zero", is_flag=True, default=None,
+              help="Exit 0 even when findings fail the check (also `exit-zero = true`).")
+@click.option("-f", "--format", "format_", type=click.Choice(FORMATS), default=_default_format,
+              help="Report format. Default: text, or concise when PRE_COMMIT=1 (pre-commit "
+                   "sets it).")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of standard output.")
 @click.option("--select", multiple=True, metavar="CODES",
-              help="Only these rule codes or prefixes (comma-separated, repeatable; ALL).")
+              help="Only these rule codes or prefixes (comma-separated, repeatable; ALL), "
+                   "instead of `select` in [tool.servecheck].")
+@click.option("--extend-select", multiple=True, metavar="CODES",
+              help="Also these rule codes or prefixes (comma-separated, repeatable).")
 @click.option("--ignore", multiple=True, metavar="CODES",
-              help="Skip these rule codes or prefixes (comma-separated, repeatable).")
+              help="Skip these rule codes or prefixes (comma-separated, repeatable), on top "
+                   "of `ignore` in [tool.servecheck].")
+@click.option("--show-settings", is_flag=True,
+              help="Print the effective settings (TOML; JSON with --format json) and exit.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def check(path, pipelines, input_, output, env, params, strict, exit_zero, format_, output_file,
-          select, ignore, debug):
+          select, extend_select, ignore, show_settings, debug):
     """Check the serving pipelines of the Kedro project at PATH (default: .).
 
     Exit codes: 0 nothing fails the check, 1 findings fail it (errors; with --strict also
     warnings), 2 usage error or the project cannot be loaded.
     """
-    from .selection import parse_codes
-
     def run():
-        from .api import check as run_check
+        from .api import load, run as run_check
+        from .config import Overrides, render_settings
         from .report import formatter
+        from .serving import select_serving_specs
 
-        report = run_check(path, pipelines, input=input_, output=output, env=env, params=params,
-                           select=parse_codes(select) or ("ALL",), ignore=parse_codes(ignore),
-                           strict=strict)
+        overrides = Overrides(select=select or None, extend_select=extend_select, ignore=ignore,
+                              strict=strict, exit_zero=exit_zero)
+        project, settings = load(path, env=env, params=params, overrides=overrides)
+        if show_settings:
+            specs = select_serving_specs(project, pipelines, input_, output)
+            shown = settings.to_dict(project.env, specs)
+            click.echo(render_settings(shown, as_json=format_ == "json"), nl=False)
+            return 0
+        report = run_check(project, settings, pipelines, input=input_, output=output)
         _emit(formatter(format_), report, output_file)
-        return 0 if exit_zero else report.exit_code
+        return 0 if settings.exit_zero else report.exit_code
 
     sys.exit(_guarded(run, debug))
 

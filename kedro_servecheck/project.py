@@ -2,11 +2,13 @@
 
 No node runs and no dataset is loaded. Loading the pipeline registry imports the project's
 code (that is how Kedro builds pipelines), so one process loads one project: Kedro caches the
-project package by name.
+project package by name. A third-party package that the project's code imports but that is not
+installed here is stubbed (see `stubs`), and the project records which.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 import traceback
@@ -26,6 +28,7 @@ from .conf_locations import ConfLocations, relative_path
 from .errors import ProjectLoadError, UsageError
 from .findings import Location
 from .source import function_location
+from .stubs import StubFinder, is_stub
 
 try:
     import tomllib
@@ -36,6 +39,7 @@ _DEFAULT_PATTERNS = {
     "catalog": ["catalog*", "catalog*/**", "**/catalog*"],
     "parameters": ["parameters*", "parameters*/**", "**/parameters*"],
 }
+_MAX_STUBBED = 50  # each stubbed package costs one more import of the project's modules
 _loaded_root: Path | None = None
 
 
@@ -52,6 +56,21 @@ class Project:
     parameter_locations: ConfLocations = field(default_factory=ConfLocations)
     settings: dict[str, Any] = field(default_factory=dict)  # [tool.servecheck]
     registry_location: Location | None = None
+    # missing third-party packages stubbed to build the pipelines -> where first imported
+    stubbed_packages: dict[str, Location | None] = field(default_factory=dict)
+    config_loader: Any = field(default=None, repr=False)
+
+    def credentials(self) -> dict[str, Any]:
+        """The real credentials (export and native runs only; the check never reads them)."""
+        try:
+            return dict(self.config_loader["credentials"]) if self.config_loader else {}
+        except MissingConfigException:
+            return {}
+
+    @property
+    def package_dir(self) -> Path:
+        """The folder of the project's package (what an exported model ships as code)."""
+        return Path(sys.modules[self.package].__file__).parent
 
     def settings_location(self, *table: str) -> Location | None:
         """The line of a `[tool.servecheck…]` table (or key) in pyproject.toml."""
@@ -133,7 +152,7 @@ def _load(path: Path, env: str | None, runtime_params: dict[str, Any] | None) ->
     parameter_locations = ConfLocations.scan(root, conf_source, envs, patterns["parameters"])
     catalog_config = _read_config(loader, "catalog", root, catalog_locations)
     parameters = _read_config(loader, "parameters", root, parameter_locations)
-    pipelines = _load_pipelines(root, metadata.package_name)
+    pipelines, stubbed = _load_pipelines(root, metadata.package_name)
     return Project(
         root=root,
         package=metadata.package_name,
@@ -144,6 +163,8 @@ def _load(path: Path, env: str | None, runtime_params: dict[str, Any] | None) ->
         parameter_locations=parameter_locations,
         settings=_servecheck_settings(root),
         registry_location=_registry_location(root, metadata.package_name),
+        stubbed_packages=stubbed,
+        config_loader=loader,
     )
 
 
@@ -228,27 +249,88 @@ def _yaml_error(exc: yaml.YAMLError, key: str, root: Path) -> ProjectLoadError:
     )
 
 
-def _load_pipelines(root: Path, package: str) -> dict[str, Pipeline]:
+def _load_pipelines(
+    root: Path, package: str
+) -> tuple[dict[str, Pipeline], dict[str, Location | None]]:
+    """The registered pipelines, and the missing packages stubbed to build them.
+
+    When the registry fails because the project's code imports a third-party package that is
+    not installed, a stub stands in for that package, the project's modules are imported
+    afresh and the registry is loaded again: once for each missing package.
+    """
     from kedro.framework.project import pipelines
 
+    what = f"Cannot load the pipeline registry of '{package}'"
+    finder = StubFinder()
+    stubbed: dict[str, Location | None] = {}
+    while True:
+        try:
+            loaded = dict(pipelines)
+            break
+        except Exception as exc:
+            cause = _cause_chain(exc)[-1]
+            missing = _missing_package(cause, root, finder.packages)
+            if missing is None or len(stubbed) == _MAX_STUBBED:
+                raise _user_code_error(what, exc, root, stubbed) from exc
+            finder.add(missing)
+            stubbed[missing] = _user_frame(cause, root)
+            _forget_modules(package)
+            pipelines.configure(f"{package}.pipeline_registry")
+    made_by_stub = [name for name, registered in loaded.items() if is_stub(registered)]
+    if made_by_stub:
+        registry = _registry_location(root, package)
+        raise ProjectLoadError(
+            f"{what}: the pipeline '{made_by_stub[0]}' is made by a package that is not"
+            f" installed here (servecheck stubbed {', '.join(stubbed)})",
+            where=str(registry) if registry else None,
+            hint="install that package where servecheck runs",
+        )
+    return loaded, stubbed
+
+
+def _missing_package(cause: BaseException, root: Path, stubbed: list[str]) -> str | None:
+    """The top-level package to stub for `cause`, or None.
+
+    Only a third-party package that is not installed, imported by the project's own code.
+    """
+    if not isinstance(cause, ModuleNotFoundError) or not cause.name:
+        return None
+    top = cause.name.partition(".")[0]
+    if top in stubbed or top == "kedro" or top in sys.stdlib_module_names or _found(top):
+        return None  # already stubbed, or installed: a missing submodule is a real error
+    frames = [  # the frame of the import statement, below the import machinery
+        frame
+        for frame in traceback.extract_tb(cause.__traceback__)
+        if not frame.filename.startswith("<frozen importlib")
+        and Path(frame.filename).parent != Path(importlib.util.__file__).parent
+    ]
+    return top if frames and _inside(Path(frames[-1].filename), root) else None
+
+
+def _forget_modules(package: str) -> None:
+    """Drop the project's modules (but the package itself), to import them afresh."""
+    for name in [name for name in sys.modules if name.startswith(f"{package}.")]:
+        del sys.modules[name]
+
+
+def _found(module: str) -> bool:
     try:
-        return dict(pipelines)
-    except Exception as exc:
-        raise _user_code_error(f"Cannot load the pipeline registry of '{package}'", exc, root) from exc
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
-def _user_code_error(what: str, exc: BaseException, root: Path) -> ProjectLoadError:
+def _user_code_error(
+    what: str, exc: BaseException, root: Path, stubbed: Mapping[str, object] | None = None
+) -> ProjectLoadError:
     """Explain an exception raised while running the project's code, at the project's line.
 
     Of the chain of causes, the deepest one raised through the project's own code is shown:
     the real import error under Kedro's "error while importing" wrapper, but Kedro's
-    CircularDependencyError rather than the graphlib error it wraps.
+    CircularDependencyError rather than the graphlib error it wraps. `stubbed` names the
+    packages stubbed so far: they may be what failed.
     """
-    chain = [exc]
-    while chain[-1].__cause__ is not None or (
-        chain[-1].__context__ is not None and not chain[-1].__suppress_context__
-    ):
-        chain.append(chain[-1].__cause__ or chain[-1].__context__)
+    chain = _cause_chain(exc)
     located = [(error, _user_frame(error, root)) for error in chain]
     shown, where = next(
         ((error, frame) for error, frame in reversed(located) if frame), (chain[-1], None)
@@ -257,21 +339,42 @@ def _user_code_error(what: str, exc: BaseException, root: Path) -> ProjectLoadEr
     hint = ("fix the error at that line, then run servecheck again" if where
             else "fix the error in the project's code; `kedro registry list` reproduces it")
     if isinstance(shown, ModuleNotFoundError) and shown.name:
-        hint = (
-            f"install '{shown.name.split('.')[0]}' in this environment, or run servecheck in the"
-            " environment where the project runs"
-        )
+        top = shown.name.partition(".")[0]
+        if not _found(top):
+            hint = (f"install '{top}' in this environment, or run servecheck in the environment"
+                    " where the project runs")
+        elif _inside(Path(importlib.util.find_spec(top).origin or root), root):
+            hint = f"'{top}' has no module '{shown.name}': fix the import"
+        else:
+            hint = (f"the installed '{top}' has no module '{shown.name}': fix the import, or "
+                    f"install the version of '{top}' the project needs")
     elif isinstance(shown, ImportError):
         missing = re.search(r"cannot import name '([^']+)'", detail)
         if missing:
             hint = f"'{missing.group(1)}' is not defined where it is imported from: fix the import"
-    return ProjectLoadError(f"{what}: {type(shown).__name__}: {detail}", where=where, hint=hint)
+    if stubbed and not isinstance(shown, ImportError):
+        hint += (
+            f" (servecheck stubbed {', '.join(stubbed)}, not installed here: if a stub caused"
+            " this, install them)"
+        )
+    return ProjectLoadError(f"{what}: {type(shown).__name__}: {detail}",
+                            where=str(where) if where else None, hint=hint)
 
 
-def _user_frame(exc: BaseException, root: Path) -> str | None:
-    """`path:line` of the innermost frame of `exc` in the project's files, if any."""
+def _cause_chain(exc: BaseException) -> list[BaseException]:
+    """`exc`, what caused it, what caused that…: the last one is what failed first."""
+    chain = [exc]
+    while chain[-1].__cause__ is not None or (
+        chain[-1].__context__ is not None and not chain[-1].__suppress_context__
+    ):
+        chain.append(chain[-1].__cause__ or chain[-1].__context__)
+    return chain
+
+
+def _user_frame(exc: BaseException, root: Path) -> Location | None:
+    """The innermost line of `exc` in the project's files, if any."""
     if isinstance(exc, SyntaxError) and exc.filename and _inside(Path(exc.filename), root):
-        return f"{relative_path(Path(exc.filename), root)}:{exc.lineno}"
+        return Location(relative_path(Path(exc.filename), root), exc.lineno or 0)
     frames = [
         frame
         for frame in traceback.extract_tb(exc.__traceback__)
@@ -280,7 +383,7 @@ def _user_frame(exc: BaseException, root: Path) -> str | None:
     if not frames:
         return None
     frame = frames[-1]
-    return f"{relative_path(Path(frame.filename), root)}:{frame.lineno}"
+    return Location(relative_path(Path(frame.filename), root), frame.lineno or 0)
 
 
 def _inside(path: Path, root: Path) -> bool:

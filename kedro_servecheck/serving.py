@@ -61,7 +61,7 @@ def select_serving_specs(
 ) -> list[ServingSpec]:
     """The serving pipelines to check, in the order given (or registered)."""
     registered = project.pipelines
-    configured = _configured_pipelines(project)
+    configured = configured_pipelines(project)
     if pipelines:
         names = list(dict.fromkeys(pipelines))
     elif configured:
@@ -101,20 +101,26 @@ def _spec(name: str, pipeline: Pipeline, settings: dict, input: str | None, outp
     return ServingSpec(name, chosen, origin, output or settings.get("output"))
 
 
-def _configured_pipelines(project: Project) -> dict[str, dict[str, str]]:
+def configured_pipelines(project: Project) -> dict[str, dict[str, str]]:
+    """`[tool.servecheck.pipelines.<name>]` tables: pipeline name -> `input` and `output`."""
     table = project.settings.get("pipelines", {})
-    if not isinstance(table, dict):
+    if not isinstance(table, dict) or not all(isinstance(s, dict) for s in table.values()):
         raise UsageError(
             "[tool.servecheck] `pipelines` must be a table of tables",
             where=str(project.settings_location() or "pyproject.toml"),
             hint='write [tool.servecheck.pipelines.inference] with input = "…" and output = "…"',
         )
     for name, settings in table.items():
-        unknown = set(settings) - {"input", "output"} if isinstance(settings, dict) else {"?"}
-        if unknown:
+        for key, value in settings.items():
+            if key in ("input", "output") and isinstance(value, str):
+                continue
+            close = difflib.get_close_matches(key, ["input", "output"], n=1)
             raise UsageError(
-                f"[tool.servecheck.pipelines.{name}] accepts only `input` and `output`",
+                f"[tool.servecheck.pipelines.{name}] has `{key} = {value!r}`: it accepts only"
+                " `input` and `output`, each a dataset name"
+                + (f" (did you mean `{close[0]}`?)" if close and close[0] != key else ""),
                 where=str(project.settings_location("pipelines", name) or "pyproject.toml"),
+                hint='for example: input = "customers_to_score"',
             )
     return table
 

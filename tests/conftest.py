@@ -52,6 +52,18 @@ def python(code: str, cwd: Path = REPO, timeout: int = 180) -> Run:
     return Run(completed.returncode, completed.stdout, completed.stderr)
 
 
+def edit(project: Path, file: str, old: str, new: str) -> int:
+    """Replace `old` (which must occur once) by `new` in a project file.
+
+    Returns the 1-based line where `new` starts.
+    """
+    path = project / file
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} should occur once in {file}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return text[: text.index(old)].count("\n") + 1
+
+
 @pytest.fixture
 def project_copy(tmp_path):
     """Copy a fixture project into a temp dir, to break it there."""

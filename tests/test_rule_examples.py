@@ -13,7 +13,8 @@ from kedro_servecheck.rules.example_project import analyze_example
 
 CATALOGUE = [
     "SC001", "SC002", "SC101", "SC102", "SC103", "SC104", "SC105", "SC201", "SC202", "SC203",
-    "SC204", "SC205", "SC206", "SC207", "SC301", "SC302", "SC303", "SC304", "SC401", "SC501",
+    "SC204", "SC205", "SC206", "SC207", "SC301", "SC302", "SC303", "SC304", "SC401", "SC402",
+    "SC501", "SC901",
 ]
 
 

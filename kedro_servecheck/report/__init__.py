@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 
 from .. import __version__
@@ -100,13 +101,21 @@ class Report:
         }
 
 
-FORMATS = ("text", "json")
+_MODULES = {  # format name: the module (in this package) whose `render` draws it
+    "text": "text",
+    "concise": "concise",
+    "json": "json_format",
+    "sarif": "sarif",
+    "github": "github",
+    "gitlab": "gitlab",
+    "junit": "junit",
+    "markdown": "markdown",
+}
+FORMATS = tuple(_MODULES)
 
 
 def formatter(name: str) -> Callable[[Report, bool], str]:
     """The function that renders a report in the format `name` (colour: a terminal is shown)."""
-    from . import json_format, text
-
-    return {"text": text.render, "json": json_format.render}[name]
+    return import_module(f".{_MODULES[name]}", __name__).render
 
 __all__ = ["FORMATS", "Report", "formatter"]

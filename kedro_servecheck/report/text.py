@@ -10,6 +10,7 @@ from rich.text import Text
 from ..catalog import display_path
 from ..classify import Role
 from ..findings import Finding, Severity
+from .summary import outcome, verdict
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 ROLE_LABEL = {
@@ -77,13 +78,5 @@ def _finding_lines(finding: Finding):
 
 
 def _summary(report) -> Text:
-    passed = sum(1 for analysis in report.analyses if report.status(analysis) == "pass")
-    failed = len(report.analyses) - passed
-    counts = (f"{report.count(Severity.ERROR)} errors, {report.count(Severity.WARNING)} "
-              f"warnings, {report.count(Severity.INFO)} infos")
-    verdict = ("FAIL", "bold red") if report.failed else ("OK", "bold green")
-    strict = " (strict: warnings fail)" if report.strict else ""
-    return Text.assemble(
-        verdict, f"  {len(report.analyses)} pipeline(s) checked: {passed} passed, {failed} failed"
-        f" · {counts}{strict}",
-    )
+    style = "bold red" if report.failed else "bold green"
+    return Text.assemble((verdict(report), style), f"  {outcome(report)}")

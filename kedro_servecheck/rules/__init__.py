@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..findings import Finding
-from . import artifacts, data_input, nodes, parameters, pipeline, pipelineml
+from . import artifacts, data_input, environment, nodes, parameters, pipeline, pipelineml
+from . import suppressions
 from .base import Example, Rule
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -14,7 +15,9 @@ ALL_RULES: tuple[Rule, ...] = (
     *artifacts.RULES,
     *parameters.RULES,
     *nodes.RULES,
+    *environment.RULES,
     *pipelineml.RULES,
+    *suppressions.RULES,
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 

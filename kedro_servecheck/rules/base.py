@@ -19,6 +19,7 @@ class Example:
     `pipeline` (and `training`, which makes the pipeline a kedro-mlflow PipelineML) has one
     node a line: `name(input, …) -> output, …`; a node named `lambda` is built from a lambda.
     `catalog` and `parameters` are YAML; `files` are created (empty) under the project root.
+    `stubbed` names packages the project imports that are not installed (servecheck stubs them).
     """
 
     pipeline: str
@@ -28,6 +29,7 @@ class Example:
     input: str | None = None
     output: str | None = None
     training: str | None = None
+    stubbed: tuple[str, ...] = ()
 
 
 class Rule:

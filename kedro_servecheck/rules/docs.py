@@ -36,6 +36,9 @@ def example_markdown(example: Example) -> str:
         lines += [f"{title}:", f"```{language}", body, "```"]
     flags = [f"--input {example.input}"] * bool(example.input)
     flags += [f"--output {example.output}"] * bool(example.output)
+    if example.stubbed:
+        lines.append(f"Not installed here: {', '.join(example.stubbed)} (imported by the "
+                     "project's code).")
     existing = ", ".join(example.files) if example.files else "none"
     lines.append(f"Files on disk: {existing}." + (f" Checked with {' '.join(flags)}." if flags else ""))
     return "\n".join(lines)

@@ -13,11 +13,12 @@ import yaml
 from kedro.pipeline import Node, Pipeline
 
 from ..analysis import Analysis, analyze
+from ..api import review
 from ..catalog import Catalog
 from ..conf_locations import ConfLocations
+from ..config import Settings
 from ..project import Project
 from ..serving import ServingSpec
-from . import run_rules
 from .base import Example
 
 _NODE_LINE = re.compile(r"^\s*(?P<name>[\w.]+)\((?P<inputs>[^)]*)\)\s*->\s*(?P<outputs>.+)$")
@@ -52,7 +53,8 @@ def parse_pipeline(text: str) -> Pipeline:
 
 
 def analyze_example(example: Example, root: Path) -> Analysis:
-    """Write `example` under `root` (an empty folder), analyse it and run every rule."""
+    """Write `example` under `root` (an empty folder), analyse it and review it as `check`
+    does: every rule, then the suppression comments of its catalog."""
     conf = root / "conf" / "base"
     conf.mkdir(parents=True)
     (conf / "catalog.yml").write_text(example.catalog, encoding="utf-8")
@@ -75,10 +77,11 @@ def analyze_example(example: Example, root: Path) -> Analysis:
                         ConfLocations.scan(root, root / "conf", ["base"], ["catalog*"])),
         parameters=yaml.safe_load(example.parameters) or {},
         parameter_locations=ConfLocations.scan(root, root / "conf", ["base"], ["parameters*"]),
+        stubbed_packages=dict.fromkeys(example.stubbed),
     )
     analysis = analyze(project, ServingSpec("inference", example.input,
                                             "--input" if example.input else None, example.output))
-    analysis.findings = run_rules(analysis)
+    review([analysis], Settings())
     return analysis
 
 

@@ -1,0 +1,23 @@
+"""One line per finding, `path:line: CODE [severity] message`: the pre-commit format."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .ci import display_location
+from .summary import outcome, verdict
+
+if TYPE_CHECKING:
+    from . import Report
+
+
+def render(report: Report, color: bool = False) -> str:
+    """The findings, one a line, then the verdict line."""
+    project = report.project_path()
+    lines = [
+        f"{display_location(finding, project)}: {finding.code} [{finding.severity.value}] "
+        f"{finding.message}"
+        for finding in report.findings
+    ]
+    lines.append(f"{verdict(report)}  {outcome(report)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,27 @@
+"""GitLab Code Quality: a JSON array of issues (`artifacts:reports:codequality`)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from .ci import LEVELS, display_location, fingerprints, title
+
+if TYPE_CHECKING:
+    from . import Report
+
+
+def render(report: Report, color: bool = False) -> str:
+    """One issue per finding; GitLab shows the description only, so it starts with the code."""
+    project = report.project_path()
+    issues = []
+    for finding, fingerprint in zip(report.findings, fingerprints(report.findings, project)):
+        where = display_location(finding, project)
+        issues.append({
+            "description": f"{title(finding)}: {finding.message}",
+            "check_name": finding.code,
+            "fingerprint": fingerprint,
+            "severity": LEVELS[finding.severity].gitlab,
+            "location": {"path": where.path, "lines": {"begin": where.line}},
+        })
+    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,78 @@
+"""SARIF 2.1.0 for GitHub code scanning: the rule catalogue, and one result per finding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from .. import __version__
+from ..findings import Finding
+from ..rules import ALL_RULES, Rule
+from ..rules.docs import rule_markdown
+from .ci import LEVELS, display_location, finding_text, fingerprints
+
+if TYPE_CHECKING:
+    from . import Report
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/kedro-servecheck/"
+SRCROOT = "%SRCROOT%"  # where servecheck runs: the repository root in CI
+
+
+def sarif_log(report: Report) -> dict:
+    """The SARIF log: one run, its driver's rules, and the results."""
+    project = report.project_path()
+    index = {rule.code: position for position, rule in enumerate(ALL_RULES)}
+    results = [
+        _result(finding, fingerprint, index, project)
+        for finding, fingerprint in zip(report.findings, fingerprints(report.findings, project))
+    ]
+    driver = {
+        "name": "kedro-servecheck",
+        "version": __version__,
+        "informationUri": INFORMATION_URI,
+        "rules": [_rule(rule) for rule in ALL_RULES],
+    }
+    return {"$schema": SCHEMA, "version": "2.1.0",
+            "runs": [{"tool": {"driver": driver}, "results": results}]}
+
+
+def render(report: Report, color: bool = False) -> str:
+    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _rule(rule: Rule) -> dict:
+    docs = rule_markdown(rule)
+    levels = LEVELS[rule.severity]
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": " ".join(rule.what.split())},
+        "help": {"text": docs, "markdown": docs},
+        "defaultConfiguration": {"level": levels.sarif},
+        "properties": {"tags": ["kedro", "mlflow", "serving"], "precision": "very-high",
+                       "problem.severity": levels.sarif_problem},
+    }
+
+
+def _result(finding: Finding, fingerprint: str, index: dict[str, int], project: str) -> dict:
+    where = display_location(finding, project)
+    if Path(where.path).is_absolute():  # the project is outside the working directory
+        artifact = {"uri": Path(where.path).as_uri()}
+    else:
+        artifact = {"uri": quote(where.path), "uriBaseId": SRCROOT}
+    return {
+        "ruleId": finding.code,
+        "ruleIndex": index[finding.code],
+        "level": LEVELS[finding.severity].sarif,
+        "message": {"text": finding_text(finding)},
+        "locations": [{"physicalLocation": {"artifactLocation": artifact,
+                                            "region": {"startLine": where.line}}}],
+        "fingerprints": {"servecheck/v1": fingerprint},
+        "properties": {key: value for key, value in (("pipeline", finding.pipeline),
+                                                     ("dataset", finding.dataset),
+                                                     ("node", finding.node)) if value},
+    }
