@@ -1,7 +1,7 @@
 """kedro-servecheck: check that a Kedro pipeline can be served as an MLflow model.
 
-The public API is `check()` (and `Report`); everything else is private. The check path never
-imports mlflow.
+The public API is `check()` (and `Report`) and `export()`; everything else is private. The
+check path never imports mlflow.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 os.environ.setdefault("KEDRO_LOGGING_CONFIG", str(Path(__file__).with_name("quiet_logging.yml")))
 
 __version__ = "0.1.0"
-__all__ = ["Report", "check", "__version__"]
+__all__ = ["Report", "check", "export", "__version__"]
 
 
 def __getattr__(name: str):
@@ -21,4 +21,8 @@ def __getattr__(name: str):
         from . import api
 
         return getattr(api, name)
+    if name == "export":
+        from .exporter import export
+
+        return export
     raise AttributeError(f"module 'kedro_servecheck' has no attribute {name!r}")

@@ -65,7 +65,7 @@ class DatasetSpec:
         return self.load_path is not None and self.load_path.exists()
 
 
-class _CredentialNames(dict):
+class CredentialNames(dict):
     """Stands in for credentials.yml: every `credentials: name` resolves to the name itself."""
 
     def __bool__(self) -> bool:
@@ -88,11 +88,11 @@ class Catalog:
         self.project_root = project_root
         self._locations = locations or ConfLocations()
         self._load_versions = load_versions or {}
-        absolute = _convert_paths_to_absolute_posix(project_root, copy.deepcopy(config))
+        self._absolute = _convert_paths_to_absolute_posix(project_root, copy.deepcopy(config))
         try:
             self._resolver = CatalogConfigResolver(
-                absolute,
-                credentials=_CredentialNames(),
+                copy.deepcopy(self._absolute),
+                credentials=CredentialNames(),
                 default_runtime_patterns=DataCatalog.default_runtime_patterns,
             )
         except DatasetError as exc:
@@ -101,6 +101,11 @@ class Catalog:
                 hint="fix the entry named above in conf/*/catalog*.yml (each entry needs a `type`)",
             ) from exc
         self._specs: dict[str, DatasetSpec] = {}
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The catalog configuration with local paths made absolute (credentials by name)."""
+        return self._absolute
 
     def spec(self, name: str) -> DatasetSpec:
         """The spec of the dataset `name` (parameters are not datasets: never pass them)."""

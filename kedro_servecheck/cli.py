@@ -83,9 +83,14 @@ def _default_format() -> str:
                    "of `ignore` in [tool.servecheck].")
 @click.option("--show-settings", is_flag=True,
               help="Print the effective settings (TOML; JSON with --format json) and exit.")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
+              metavar="DIR", help="When the check passes, export the pipeline to DIR as a "
+                                  "verified MLflow model (see `servecheck export`).")
+@click.option("--sample", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              metavar="FILE", help="With --export: rows to predict on (the input example).")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def check(path, pipelines, input_, output, env, params, strict, exit_zero, format_, output_file,
-          select, extend_select, ignore, show_settings, debug):
+          select, extend_select, ignore, show_settings, export_dir, sample, debug):
     """Check the serving pipelines of the Kedro project at PATH (default: .).
 
     Exit codes: 0 nothing fails the check, 1 findings fail it (errors; with --strict also
@@ -107,6 +112,10 @@ def check(path, pipelines, input_, output, env, params, strict, exit_zero, forma
             return 0
         report = run_check(project, settings, pipelines, input=input_, output=output)
         _emit(formatter(format_), report, output_file)
+        if export_dir and not report.failed:
+            _export_checked(report, export_dir, sample)
+        elif export_dir:
+            click.echo(f"servecheck: not exporting to {export_dir}: the check failed", err=True)
         return 0 if settings.exit_zero else report.exit_code
 
     sys.exit(_guarded(run, debug))
@@ -133,6 +142,73 @@ def rule_command(code):
         raise click.BadParameter(f"no rule '{code}'; `servecheck rules` lists them",
                                  param_hint="CODE")
     click.echo(rule_markdown(rule))
+
+
+@cli.command("export")
+@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("-p", "--pipeline", metavar="NAME",
+              help="The registered pipeline to export. Default: the one `check` picks.")
+@click.option("--input", "input_", metavar="NAME", help="The data input. Default: inferred.")
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write the model to DIR (it must not exist, unless --force).")
+@click.option("--sample", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              metavar="FILE", help="CSV, Parquet or JSON rows to predict on: the input example. "
+                                   "Default: a few rows of the data input's catalog entry.")
+@click.option("--verify", is_flag=True,
+              help="Load the model in a fresh process and compare with Kedro's own run.")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("-e", "--env", metavar="ENV", help="Kedro config environment.")
+@click.option("--params", multiple=True, callback=_split_params, metavar="K=V[,K=V]",
+              help="Runtime parameters, frozen into the model.")
+@click.option("--tracking-uri", metavar="URI",
+              help="Also log the model to this MLflow tracking server (e.g. sqlite:///mlflow.db).")
+@click.option("--register", metavar="NAME", help="Register the logged model under NAME.")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def export_command(path, pipeline, input_, output, sample, verify, force, env, params,
+                   tracking_uri, register, debug):
+    """Check the pipeline, then export it as an MLflow pyfunc model (models-from-code).
+
+    The export is refused (exit 1, findings printed) when the check has an error finding. The
+    model is written to a temp folder and moved into place at the end: a failure leaves nothing.
+    """
+
+    def run():
+        from .exporter import ExportBlocked, export
+        from .report import formatter
+
+        try:
+            result = export(path, pipeline, output=output, input=input_, env=env, params=params,
+                            sample=sample, verify=verify, force=force, tracking_uri=tracking_uri,
+                            register=register, progress=_progress)
+        except ExportBlocked as blocked:
+            _emit(formatter("text"), blocked.report, None)
+            raise
+        _say_exported(result, output)
+        return 0
+
+    sys.exit(_guarded(run, debug))
+
+
+def _export_checked(report, export_dir: Path, sample: Path | None) -> None:
+    from .exporter import ExportOptions, export_report
+
+    result = export_report(report, ExportOptions(output=export_dir, sample=sample, verify=True,
+                                                 progress=_progress))
+    _say_exported(result, export_dir)
+
+
+def _say_exported(result, output: Path | None) -> None:
+    where = f" to {output}" if output else ""
+    checked = ", verified against Kedro's own run" if result.verified else ""
+    click.echo(f"Exported pipeline '{result.pipeline}'{where}: {len(result.artifacts)} "
+               f"artifact(s), {len(result.requirements)} pinned requirements{checked}.", err=True)
+    if result.model_uri:
+        click.echo(f"Logged model: {result.model_uri}", err=True)
+
+
+def _progress(step: str) -> None:
+    if sys.stderr.isatty():
+        click.echo(f"servecheck export: {step}…", err=True)
 
 
 def _emit(render, report, output_file: Path | None) -> None:

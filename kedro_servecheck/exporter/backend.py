@@ -1,0 +1,263 @@
+"""The one export backend: an analysed, servable pipeline → a verified MLflow pyfunc model.
+
+Steps: stage artifacts, pin requirements, build the signature from a run on the input
+example, save (models-from-code), optionally log and register, verify in a fresh process,
+then move the model into place. Everything happens in a temp folder next to the target, so
+a failure leaves nothing behind and an existing model is only replaced with `force`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..analysis import Analysis
+from ..classify import Role
+from ..errors import ServecheckError, UsageError
+from ..findings import Severity
+from ..report import Report
+from ..rules.parameters import unrepresentable
+from .example import input_example
+from .native import run_natively
+from .requirements import pinned_requirements
+from .staging import StagedArtifact, frozen_parameters, stage_serving, write_json
+from .verify import compare, predict_in_fresh_process
+
+RUNTIME_FILE = "servecheck_model.py"
+
+
+class ExportBlocked(ServecheckError):
+    """The check found errors: the pipeline is not servable as it is."""
+
+    exit_code = 1
+
+
+@dataclass
+class ExportOptions:
+    """What to do with the model: where to save it, whether to verify, log and register it."""
+
+    output: Path | None = None
+    sample: Path | None = None
+    verify: bool = False
+    force: bool = False
+    tracking_uri: str | None = None
+    register: str | None = None
+    progress: Callable[[str], None] = field(default=lambda step: None)
+
+
+@dataclass
+class ExportResult:
+    """Where the model went and what it holds."""
+
+    pipeline: str
+    path: Path | None
+    model_uri: str | None
+    artifacts: list[StagedArtifact]
+    requirements: list[str]
+    verified: bool
+
+
+def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) -> ExportResult:
+    """Export one analysed pipeline; refuse when its check has an error finding."""
+    errors = [f for f in analysis.findings if f.severity is Severity.ERROR]
+    if errors or analysis.data_input is None:
+        codes = ", ".join(sorted({f.code for f in errors})) or "no data input"
+        raise ExportBlocked(f"Pipeline '{analysis.name}' is not servable ({codes})",
+                            hint="fix the findings above, then export again")
+    if importlib.util.find_spec("mlflow") is None:
+        raise UsageError("servecheck export needs mlflow, which is not installed here",
+                         hint="pip install 'kedro-servecheck[export]'")
+    stubbed = analysis.project.stubbed_packages
+    if stubbed:
+        raise ExportBlocked(
+            f"Cannot export with stand-ins for missing packages ({', '.join(sorted(stubbed))})",
+            hint="install them here: the model's requirements are read from this environment",
+        )
+    if options.output is None and options.tracking_uri is None:
+        raise UsageError("Nothing to export to", hint="pass --output DIR and/or --tracking-uri URI")
+    target = options.output.resolve() if options.output else None
+    if target is not None and target.exists() and not options.force:
+        raise UsageError(f"{options.output} already exists",
+                         hint="choose another --output, or pass --force to replace it")
+    parent = target.parent if target else Path(tempfile.gettempdir())
+    parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".servecheck-export-", dir=parent) as stage, \
+            _quiet_mlflow():
+        return _export(analysis, report, options, Path(stage), target)
+
+
+def _export(analysis, report, options, stage: Path, target: Path | None) -> ExportResult:
+    import mlflow
+    from mlflow.models import infer_signature
+
+    from .runtime import ServedPipeline
+
+    project = analysis.project
+    options.progress("stage artifacts")
+    serving = stage / "serving"
+    artifacts = stage_serving(analysis, serving, project.credentials())
+    provenance = _provenance(analysis, artifacts)
+    write_json(serving / "report.json", {"check": report.to_dict(), "provenance": provenance})
+
+    options.progress("requirements")
+    data_types = [free.spec.inner_type for free in analysis.inputs
+                  if free.spec and free.role in (Role.PERSISTED, Role.DATA)]
+    requirements = pinned_requirements(project.package_dir, data_types,
+                                       [serving / a.path for a in artifacts])
+
+    options.progress("signature")
+    example = input_example(analysis, options.sample)
+    served = ServedPipeline()
+    served.load(serving)
+    params = {key: value for key, value in frozen_parameters(analysis).items()
+              if unrepresentable(value) is None}
+    signature = infer_signature(example, served.run(example), params=params or None)
+
+    options.progress("save")
+    shutil.copy2(Path(__file__).with_name("runtime.py"), stage / RUNTIME_FILE)
+    save_args = dict(
+        python_model=RUNTIME_FILE, artifacts={"serving": "serving"},
+        code_paths=[str(project.package_dir)], signature=signature, input_example=example,
+        pip_requirements=requirements, metadata={"servecheck": provenance},
+    )
+    if options.tracking_uri:
+        # The store resolves its default artifact root (./mlruns) against the working directory
+        # when it is first used: here, not in the temp folder the model is saved from.
+        mlflow.set_tracking_uri(options.tracking_uri)
+        mlflow.MlflowClient().search_experiments(max_results=1)
+    with _inside(stage), _env(MLFLOW_UV_AUTO_DETECT="false"):
+        mlflow.pyfunc.save_model(path="model", **save_args)
+        model_uri = _log(analysis, options, save_args, provenance) if options.tracking_uri else None
+    _scrub_absolute_paths(stage / "model", [stage, project.root])
+
+    verified = False
+    if options.verify:
+        options.progress("verify")
+        prediction = predict_in_fresh_process(stage / "model", example, None,
+                                              project.package_dir.parent)
+        compare(prediction, run_natively(analysis, example))
+        verified = True
+    if target is not None:
+        _move_into_place(stage / "model", target)
+    return ExportResult(analysis.name, target, model_uri, artifacts, requirements, verified)
+
+
+def _log(analysis: Analysis, options: ExportOptions, save_args: dict, provenance: dict) -> str:
+    import mlflow
+
+    tags = {"servecheck.pipeline": analysis.name, "servecheck.version": __version__,
+            "git.sha": str(provenance["git_sha"]), "git.dirty": str(provenance["git_dirty"])}
+    info = mlflow.pyfunc.log_model(name=analysis.name, registered_model_name=options.register,
+                                   tags=tags, **save_args)
+    return info.model_uri
+
+
+def _provenance(analysis: Analysis, artifacts: list[StagedArtifact]) -> dict[str, Any]:
+    from importlib import metadata
+
+    sha, dirty = _git_state(analysis.project.root)
+    return {
+        "pipeline": analysis.name,
+        "package": analysis.project.package,
+        "env": analysis.project.env,
+        "data_input": analysis.data_input,
+        "output": analysis.outputs[0],
+        "git_sha": sha,
+        "git_dirty": dirty,
+        "servecheck_version": __version__,
+        "kedro_version": metadata.version("kedro"),
+        "artifacts": {a.name: {"source": a.source, "version": a.version, "sha256": a.sha256}
+                      for a in artifacts},
+    }
+
+
+def _git_state(root: Path) -> tuple[str | None, bool | None]:
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
+                                  text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    sha = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--", ".")
+    return sha, (bool(status) if status is not None and sha else None)
+
+
+def _scrub_absolute_paths(model: Path, roots: list[Path]) -> None:
+    """MLflow records source paths in MLmodel; keep the exporting machine's paths out."""
+    mlmodel = model / "MLmodel"
+    text = mlmodel.read_text(encoding="utf-8")
+    for root in roots:
+        text = text.replace(f"{root.resolve()}/", "").replace(str(root.resolve()), ".")
+    mlmodel.write_text(text, encoding="utf-8")
+
+
+def _move_into_place(model: Path, target: Path) -> None:
+    """Replace `target` by `model`; an existing target is only removed once the move worked."""
+    backup = None
+    if target.exists():
+        backup = target.with_name(f".{target.name}.servecheck-old")
+        shutil.rmtree(backup, ignore_errors=True)
+        target.rename(backup)
+    try:
+        model.rename(target)
+    except OSError:
+        if backup is not None:
+            backup.rename(target)
+        raise
+    if backup is not None:
+        shutil.rmtree(backup)
+
+
+@contextlib.contextmanager
+def _quiet_mlflow() -> Iterator[None]:
+    """MLflow's own advice and INFO lines would bury the export's output."""
+    import mlflow  # noqa: F401  (configures its loggers on import: quiet them afterwards)
+
+    logger = logging.getLogger("mlflow")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _inside(folder: Path) -> Iterator[None]:
+    """Save with relative paths, so MLmodel records no absolute source path."""
+    previous = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+@contextlib.contextmanager
+def _env(**values: str) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -1,0 +1,52 @@
+"""The input example: from `--sample`, else a few rows of the data input's own dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..analysis import Analysis
+from ..errors import ServecheckError
+
+EXAMPLE_ROWS = 5
+
+
+def input_example(analysis: Analysis, sample: Path | None) -> Any:
+    """A small DataFrame to predict on, for the signature, the saved example and verification."""
+    import pandas as pd
+
+    if sample is not None:
+        return _read_sample(Path(sample)).head(EXAMPLE_ROWS)
+    spec = analysis.project.catalog.spec(analysis.data_input)
+    if spec.is_local and spec.exists:
+        from kedro.io import AbstractDataset
+
+        data = AbstractDataset.from_config(spec.name, dict(spec.config)).load()
+        return data.head(EXAMPLE_ROWS) if isinstance(data, pd.DataFrame) else data
+    raise ServecheckError(
+        f"No input example for the data input '{analysis.data_input}': it is not a file in the "
+        "catalog",
+        hint="pass --sample FILE (a CSV, Parquet or JSON file with a few rows to predict on)",
+    )
+
+
+def _read_sample(path: Path):
+    import pandas as pd
+
+    readers = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet,
+               ".json": _read_json_rows}
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise ServecheckError(f"--sample {path}: unknown file type",
+                              hint="use a .csv, .parquet or .json file")
+    try:
+        return reader(path)
+    except (OSError, ValueError) as exc:
+        raise ServecheckError(f"Cannot read --sample {path}: {exc}",
+                              hint="give a CSV, Parquet or JSON (records) file") from exc
+
+
+def _read_json_rows(path: Path):
+    import pandas as pd
+
+    return pd.read_json(path, orient="records")

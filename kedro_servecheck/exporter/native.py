@@ -1,0 +1,32 @@
+"""The pipeline run natively by Kedro, the reference an exported model must match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..analysis import Analysis
+from ..catalog import CredentialNames
+from ..classify import Role
+
+
+def run_natively(analysis: Analysis, data: Any, params: dict[str, Any] | None = None) -> Any:
+    """Run the serving pipeline with Kedro's SequentialRunner over the project's catalog.
+
+    The data input is injected; every dataset the pipeline writes is kept in memory, so the
+    run never writes into the project.
+    """
+    from kedro.io import DataCatalog, MemoryDataset
+    from kedro.runner import SequentialRunner
+
+    project = analysis.project
+    credentials = CredentialNames(project.credentials())
+    catalog = DataCatalog.from_config(project.catalog.config, credentials)
+    for name in analysis.pipeline.all_outputs():
+        catalog[name] = MemoryDataset()
+    overrides = params or {}
+    for free in analysis.with_role(Role.PARAMETER):
+        key = free.name.removeprefix("params:")
+        catalog[free.name] = MemoryDataset(overrides.get(key, analysis.parameter_value(free.name)))
+    catalog[analysis.data_input] = MemoryDataset(data, copy_mode="assign")
+    outputs = SequentialRunner().run(analysis.pipeline, catalog)
+    return outputs[analysis.outputs[0]].load()

@@ -1,0 +1,88 @@
+"""A Kedro pipeline served as an MLflow pyfunc model (models-from-code).
+
+Written by kedro-servecheck and copied into every exported model. It imports only mlflow,
+kedro and the standard library, so the model loads where kedro-servecheck is not installed.
+
+At load, the artifacts listed in `serving/catalog.yml` are loaded once through Kedro's own
+datasets. At predict, the nodes run in topological order through Kedro's `Node.run`: no runner,
+no catalog copy, and no state shared between calls, so concurrent calls are safe. Parameters
+are frozen at export; a request may override any of them for that call only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+from kedro.io import AbstractDataset
+from kedro.pipeline import Node
+from kedro.pipeline.transcoding import _strip_transcoding
+from mlflow.models import set_model
+from mlflow.pyfunc import PythonModel
+
+SERVING_ARTIFACT = "serving"
+
+
+class ServedPipeline(PythonModel):
+    """Runs the exported pipeline on each request."""
+
+    # `predict` has no type hints: the data input may be a DataFrame or an array, and the saved
+    # signature validates requests. This tells MLflow not to ask for hints on every load.
+    _skip_type_hint_validation = True
+
+    def load_context(self, context: Any) -> None:
+        self.load(Path(context.artifacts[SERVING_ARTIFACT]))
+
+    def load(self, serving: Path) -> None:
+        """Read the pipeline, load the artifacts once and keep the frozen parameters."""
+        spec = _read(serving / "pipeline.json")
+        self.nodes = [_node(entry) for entry in spec["nodes"]]
+        self.data_input = _strip_transcoding(spec["data_input"])
+        self.output = _strip_transcoding(spec["output"])
+        self.parameters: dict[str, Any] = _read(serving / "parameters.yml")
+        self.artifacts = {
+            _strip_transcoding(name): _dataset(name, config, serving).load()
+            for name, config in _read(serving / "catalog.yml").items()
+        }
+
+    def predict(self, context, model_input, params=None):
+        return self.run(model_input, params)
+
+    def run(self, data: Any, params: dict[str, Any] | None = None) -> Any:
+        """The pipeline's output for `data`; `params` override frozen parameters for this call."""
+        values = dict(self.artifacts)
+        overrides = params or {}
+        for key, frozen in self.parameters.items():
+            values[f"params:{key}"] = overrides.get(key, frozen)
+        values[self.data_input] = data
+        for node in self.nodes:
+            inputs = {name: values[_strip_transcoding(name)] for name in node.inputs}
+            for name, value in node.run(inputs).items():
+                values[_strip_transcoding(name)] = value
+        return values[self.output]
+
+
+def _read(path: Path) -> Any:
+    """The serving files are JSON (which is also YAML), so the standard library reads them."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _node(entry: dict[str, Any]) -> Node:
+    module, _, qualname = entry["func"].partition(":")
+    func: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        func = getattr(func, part)
+    return Node(func, entry["inputs"], entry["outputs"], name=entry["name"])
+
+
+def _dataset(name: str, config: dict[str, Any], serving: Path) -> AbstractDataset:
+    config = dict(config)
+    for key in ("filepath", "path"):
+        if key in config:
+            config[key] = str(serving / config[key])
+    return AbstractDataset.from_config(name, config)
+
+
+set_model(ServedPipeline())

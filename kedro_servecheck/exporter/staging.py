@@ -1,0 +1,157 @@
+"""Stage what the served model needs: the pipeline, its artifacts, catalog and parameters.
+
+Everything lands in one `serving/` folder that becomes the model's single MLflow artifact:
+`pipeline.json`, `catalog.yml` (the artifacts' catalog entries re-pointed at the copies, no
+credentials), `parameters.yml` (frozen values), `data/` (the copied files) and `report.json`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from kedro.io.core import get_protocol_and_path
+
+from ..analysis import Analysis
+from ..catalog import DatasetSpec, display_path
+from ..classify import Role
+from ..errors import ServecheckError
+
+_DROPPED_KEYS = ("credentials", "versioned", "fs_args", "metadata")
+
+
+@dataclass(frozen=True)
+class StagedArtifact:
+    """A persisted input copied into the model."""
+
+    name: str
+    source: str  # as shown in reports: relative to the project, or the remote URL
+    path: str  # relative to serving/
+    version: str | None
+    sha256: str
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+
+
+def stage_serving(analysis: Analysis, serving: Path, credentials: dict[str, Any]) -> list[StagedArtifact]:
+    """Write the serving folder for `analysis`; return the artifacts it copied."""
+    serving.mkdir(parents=True)
+    staged, catalog = [], {}
+    for free in analysis.with_role(Role.PERSISTED):
+        artifact, entry = _stage_artifact(free.spec, serving, analysis.project.root, credentials)
+        staged.append(artifact)
+        catalog[free.name] = entry
+    write_json(serving / "catalog.yml", catalog)
+    write_json(serving / "parameters.yml", frozen_parameters(analysis))
+    write_json(serving / "pipeline.json", pipeline_spec(analysis))
+    return staged
+
+
+def frozen_parameters(analysis: Analysis) -> dict[str, Any]:
+    """`{"threshold": 0.5, "eu.horizon": 7}`: every parameter input's value."""
+    return {
+        free.name.removeprefix("params:"): analysis.parameter_value(free.name)
+        for free in analysis.with_role(Role.PARAMETER)
+    }
+
+
+def pipeline_spec(analysis: Analysis) -> dict[str, Any]:
+    """The nodes (function by import path), the data input and the output."""
+    return {
+        "pipeline": analysis.name,
+        "data_input": analysis.data_input,
+        "output": analysis.outputs[0],
+        "nodes": [
+            {
+                "name": node.name,
+                "func": f"{node.func.__module__}:{node.func.__qualname__}",
+                "inputs": node._inputs,
+                "outputs": node._outputs,
+            }
+            for node in analysis.pipeline.nodes
+        ],
+    }
+
+
+def _stage_artifact(spec: DatasetSpec, serving: Path, root: Path, credentials: dict[str, Any]):
+    inner = copy.deepcopy(spec.config)
+    if spec.type.is_wrapper:
+        inner = inner["dataset"] if isinstance(inner["dataset"], dict) else {"type": inner["dataset"]}
+    path_key = "filepath" if "filepath" in inner else "path"
+    source = spec.load_path if spec.is_local else None
+    if source is None and spec.is_local:
+        raise ServecheckError(f"'{spec.name}' has nothing on disk to package",
+                              hint=f"run `servecheck check` and fix the findings about '{spec.name}'")
+    name = PurePosixPath(get_protocol_and_path(spec.filepath)[1]).name
+    relative = PurePosixPath("data", _safe(spec.name), name)
+    target = serving / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if spec.is_local:
+        _copy(source, target)
+    else:
+        _fetch(spec, target, credentials)
+    entry = {key: value for key, value in inner.items() if key not in _DROPPED_KEYS}
+    entry["type"] = spec.inner_type.full
+    entry[path_key] = relative.as_posix()
+    artifact = StagedArtifact(spec.name, display_path(spec, root), relative.as_posix(),
+                              spec.version, sha256(target))
+    return artifact, entry
+
+
+def _copy(source: Path, target: Path) -> None:
+    if source.is_dir():
+        shutil.copytree(source, target)
+    else:
+        shutil.copy2(source, target)
+
+
+def _fetch(spec: DatasetSpec, target: Path, credentials: dict[str, Any]) -> None:
+    """Download a remote artifact through the dataset's own filesystem (fsspec)."""
+    import fsspec
+
+    options = credentials.get(spec.credentials, {}) if spec.credentials else {}
+    options = {**options, **(spec.config.get("fs_args") or {})}
+    protocol, path = get_protocol_and_path(spec.filepath)
+    try:
+        filesystem = fsspec.filesystem(protocol, **options)
+        if spec.versioned:
+            path = _latest_remote_version(filesystem, path)
+        filesystem.get(path, str(target), recursive=filesystem.isdir(path))
+    except Exception as exc:  # fsspec backends raise their own errors
+        raise ServecheckError(
+            f"Cannot fetch '{spec.name}' from {spec.filepath}: {type(exc).__name__}: {exc}",
+            hint=(f"check the credentials '{spec.credentials}', " if spec.credentials else "check ")
+            + f"the path, and that the fsspec package for '{protocol}' is installed here",
+        ) from exc
+
+
+def _latest_remote_version(filesystem, path: str) -> str:
+    base = PurePosixPath(path)
+    versions = sorted(filesystem.glob(f"{base}/*/{base.name}"), reverse=True)
+    if not versions:
+        raise FileNotFoundError(f"no version under {path}")
+    return versions[0]
+
+
+def sha256(path: Path) -> str:
+    """The sha256 of a file, or of a folder's files (sorted relative paths and contents)."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(file.relative_to(path).as_posix().encode())
+        with file.open("rb") as stream:
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)

@@ -1,0 +1,94 @@
+"""Load the saved model in a fresh Python process, predict, and compare with Kedro's own run.
+
+The process starts outside the project, without the project's source on `sys.path`: if the
+model only works here because the project happens to be importable, verification fails.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..errors import ServecheckError
+
+_PREDICT_SCRIPT = """
+import pickle, sys
+import mlflow.pyfunc
+model_dir, example_file, result_file = sys.argv[1:4]
+with open(example_file, "rb") as stream:
+    data, params = pickle.load(stream)
+model = mlflow.pyfunc.load_model(model_dir)
+prediction = model.predict(data, params=params)
+package = sys.modules[model.metadata.metadata["servecheck"]["package"]].__file__
+leaked = sorted(m for m in sys.modules if m.split(".")[0] == "kedro_servecheck")
+with open(result_file, "wb") as stream:
+    pickle.dump((prediction, package, leaked), stream)
+"""
+
+
+class VerificationError(ServecheckError):
+    """The exported model does not load, or does not predict what Kedro predicts."""
+
+    exit_code = 1
+
+
+def predict_in_fresh_process(model_dir: Path, data: Any, params: dict[str, Any] | None,
+                             project_source: Path) -> Any:
+    """The model's prediction, made by a new interpreter that cannot see the project."""
+    with tempfile.TemporaryDirectory(prefix="servecheck-verify-") as scratch:
+        example, result = Path(scratch, "example.pkl"), Path(scratch, "result.pkl")
+        with example.open("wb") as stream:
+            pickle.dump((data, params), stream)
+        completed = subprocess.run(
+            [sys.executable, "-c", _PREDICT_SCRIPT, str(model_dir), str(example), str(result)],
+            cwd=scratch, env=_isolated_env(project_source), capture_output=True, text=True,
+            timeout=600,
+        )
+        if completed.returncode != 0:
+            last = (completed.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise VerificationError(
+                f"The exported model failed to load or predict in a fresh process: {last}",
+                hint="run with --debug to see the whole output",
+            )
+        with result.open("rb") as stream:
+            prediction, package_file, leaked = pickle.load(stream)
+    if not Path(package_file).resolve().is_relative_to(model_dir.resolve()):
+        raise VerificationError(f"The model imported the project from {package_file}, not from "
+                                "its own code/ folder")
+    if leaked:
+        raise VerificationError(f"The model imported kedro_servecheck ({', '.join(leaked)})")
+    return prediction
+
+
+def compare(prediction: Any, expected: Any) -> None:
+    """Raise VerificationError showing the difference unless both are equal."""
+    import numpy as np
+    import pandas as pd
+
+    try:
+        if isinstance(expected, pd.DataFrame):
+            pd.testing.assert_frame_equal(pd.DataFrame(prediction), expected, check_dtype=False)
+        elif isinstance(expected, pd.Series):
+            pd.testing.assert_series_equal(pd.Series(prediction), expected, check_dtype=False,
+                                           check_names=False)
+        else:
+            np.testing.assert_allclose(np.asarray(prediction), np.asarray(expected))
+    except AssertionError as exc:
+        raise VerificationError(
+            f"The exported model's prediction differs from Kedro's own run:\n{exc}",
+            hint="a node depends on state the model does not carry (files, globals, hooks)",
+        ) from exc
+
+
+def _isolated_env(project_source: Path) -> dict[str, str]:
+    """The environment without the project's source on PYTHONPATH (bootstrap put it there)."""
+    env = dict(os.environ)
+    kept = [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
+            if p and Path(p).resolve() != project_source.resolve()]
+    env["PYTHONPATH"] = os.pathsep.join(kept)
+    return env

@@ -1,0 +1,97 @@
+"""Reference runs for export tests, each in a fresh process: the exported model loaded by
+MLflow where kedro-servecheck cannot be imported, and the pipeline run natively by Kedro."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+_MODEL_PREDICT = """
+import importlib.abc, pickle, sys
+class NotInstalled(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "kedro_servecheck":
+            raise ModuleNotFoundError("No module named 'kedro_servecheck'")
+sys.meta_path.insert(0, NotInstalled())
+import mlflow.pyfunc, pandas as pd
+model_dir, sample, params, result = sys.argv[1], sys.argv[2], eval(sys.argv[3]), sys.argv[4]
+model = mlflow.pyfunc.load_model(model_dir)
+prediction = model.predict(pd.read_csv(sample), params=params)
+with open(result, "wb") as stream:
+    pickle.dump(prediction, stream)
+"""
+
+_NATIVE_RUN = """
+import os, pickle, sys, warnings
+warnings.simplefilter("ignore")
+import pandas as pd
+from kedro.framework.startup import bootstrap_project
+from kedro.framework.project import pipelines, settings
+from kedro.framework.context.context import _convert_paths_to_absolute_posix
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+project, name, data_input, sample, params, result = sys.argv[1:7]
+params = eval(params) or {}
+bootstrap_project(project)
+loader = settings.CONFIG_LOADER_CLASS(conf_source=os.path.join(project, "conf"),
+                                      env="base", **settings.CONFIG_LOADER_ARGS)
+registered = pipelines[name]
+pipeline = getattr(registered, "inference", registered)
+from pathlib import Path
+catalog = DataCatalog.from_config(_convert_paths_to_absolute_posix(Path(project), loader["catalog"]))
+values = loader["parameters"]
+for free in pipeline.inputs():
+    if free.startswith("params:"):
+        key = free[len("params:"):]
+        value = values
+        for part in key.split("."):
+            value = value[part]
+        catalog[free] = MemoryDataset(params.get(key, value))
+for out in pipeline.all_outputs():
+    catalog[out] = MemoryDataset()
+catalog[data_input] = MemoryDataset(pd.read_csv(sample))
+(output,) = pipeline.outputs()
+prediction = SequentialRunner().run(pipeline, catalog)[output].load()
+with open(result, "wb") as stream:
+    pickle.dump(prediction, stream)
+"""
+
+
+def _run(script: str, args: list, cwd: Path, result: Path):
+    env = {**os.environ, "PYTHONPATH": ""}
+    done = subprocess.run([sys.executable, "-c", script, *map(str, args), str(result)], cwd=cwd,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with result.open("rb") as stream:
+        return pickle.load(stream)
+
+
+def native_run_error(project: Path, pipeline: str, data_input: str, sample: Path,
+                     scratch: Path) -> str | None:
+    """The last line of the error of a native Kedro run, or None when it succeeds."""
+    done = subprocess.run([sys.executable, "-c", _NATIVE_RUN, str(project.resolve()), pipeline,
+                           data_input, str(sample.resolve()), "None", str(scratch / "out.pkl")],
+                          cwd=scratch, env={**os.environ, "PYTHONPATH": ""}, capture_output=True,
+                          text=True, timeout=300)
+    return done.stderr.strip().splitlines()[-1] if done.returncode else None
+
+
+def model_prediction(model_dir: Path, sample: Path, scratch: Path, params: dict | None = None):
+    """Load the model in a fresh process (cwd outside the project) and predict on `sample`."""
+    return _run(_MODEL_PREDICT, [model_dir, sample.resolve(), repr(params)], scratch,
+                scratch / "model_prediction.pkl")
+
+
+def native_prediction(project: Path, pipeline: str, data_input: str, sample: Path, scratch: Path,
+                      params: dict | None = None):
+    """Run the pipeline with Kedro's SequentialRunner on `sample`, in a fresh process."""
+    return _run(_NATIVE_RUN, [project.resolve(), pipeline, data_input, sample.resolve(),
+                              repr(params)], scratch, scratch / "native_prediction.pkl")
+
+
+def read_json(path: Path):
+    return json.loads(path.read_text())
