@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
@@ -121,27 +122,38 @@ def check(path, pipelines, input_, output, env, params, strict, exit_zero, forma
     sys.exit(_guarded(run, debug))
 
 
+_DOC_FORMAT = click.option("-f", "--format", "format_", type=click.Choice(["text", "json"]),
+                           default="text", show_default=True, help="Output format.")
+
+
 @cli.command("rules")
-def rules_command():
+@_DOC_FORMAT
+def rules_command(format_):
     """List the rule catalogue: code, name, default severity and when each fires."""
     from .rules import ALL_RULES
 
+    if format_ == "json":
+        click.echo(json.dumps([{"code": rule.code, "name": rule.name,
+                                "severity": rule.severity.value, "summary": rule.summary}
+                               for rule in ALL_RULES], indent=2))
+        return
     for rule in ALL_RULES:
         click.echo(f"{rule.code}  {rule.name:<30} {rule.severity.value:<8} {rule.summary}")
 
 
 @cli.command("rule")
 @click.argument("code")
-def rule_command(code):
+@_DOC_FORMAT
+def rule_command(code, format_):
     """Explain the rule CODE: what it does, why it matters, an example and the fix."""
     from .rules import RULES_BY_CODE
-    from .rules.docs import rule_markdown
+    from .rules.docs import rule_dict, rule_markdown
 
     rule = RULES_BY_CODE.get(code.upper())
     if rule is None:
         raise click.BadParameter(f"no rule '{code}'; `servecheck rules` lists them",
                                  param_hint="CODE")
-    click.echo(rule_markdown(rule))
+    click.echo(json.dumps(rule_dict(rule), indent=2) if format_ == "json" else rule_markdown(rule))
 
 
 @cli.command("export")

@@ -57,6 +57,11 @@ def test_rules_lists_the_catalogue_and_rule_explains_one():
     assert "SC201  artifact-not-persisted" in listing.stdout
     doc = servecheck("rule", "sc201")
     assert doc.returncode == 0 and doc.stdout.startswith("# artifact-not-persisted (SC201)")
+    as_json = servecheck("rule", "SC201", "--format", "json").json()
+    assert as_json["code"] == "SC201" and as_json["severity"] == "error"
+    assert as_json["examples"]["invalid"][0]["pipeline"] == "predict(features, model) -> predictions"
+    listed = servecheck("rules", "--format", "json").json()
+    assert [rule["code"] for rule in listed] == [rule.code for rule in ALL_RULES]
     unknown = servecheck("rule", "SC999")
     assert unknown.returncode == 2 and "servecheck rules" in unknown.stderr
 

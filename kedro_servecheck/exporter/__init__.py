@@ -50,12 +50,13 @@ def export(
 
     if register and not tracking_uri:
         raise UsageError("--register needs --tracking-uri", hint="pass the tracking server URI")
-    report = check(path, [pipeline] if pipeline else (), input=input, env=env, params=params)
     options = ExportOptions(
         output=Path(output) if output else None, sample=Path(sample) if sample else None,
         verify=verify, force=force, tracking_uri=tracking_uri, register=register,
         progress=progress or (lambda step: None),
     )
+    options.progress("load and check")
+    report = check(path, [pipeline] if pipeline else (), input=input, env=env, params=params)
     return export_report(report, options)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from .base import Example, Rule
 
 
@@ -20,6 +22,24 @@ def rule_markdown(rule: Rule) -> str:
         _paragraph(rule.fix),
     ]
     return "\n\n".join(parts) + "\n"
+
+
+def rule_dict(rule: Rule) -> dict:
+    """`servecheck rule CODE --format json`: the same documentation, as data."""
+    def example(item: Example) -> dict:
+        return {key: value for key, value in dataclasses.asdict(item).items() if value}
+
+    return {
+        "code": rule.code,
+        "name": rule.name,
+        "severity": rule.severity.value,
+        "summary": rule.summary,
+        "what": _paragraph(rule.what),
+        "why": _paragraph(rule.why),
+        "fix": _paragraph(rule.fix),
+        "examples": {"valid": [example(e) for e in rule.valid],
+                     "invalid": [example(e) for e in rule.invalid]},
+    }
 
 
 def example_markdown(example: Example) -> str:
