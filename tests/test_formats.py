@@ -20,6 +20,7 @@ from kedro_servecheck.report import Report, formatter
 from kedro_servecheck.report.ci import display_location, fingerprints
 from kedro_servecheck.report.github import command, escape_data, escape_property
 from kedro_servecheck.report.mermaid import flowchart
+from kedro_servecheck.report.scene import build
 from kedro_servecheck.serving import ServingSpec
 
 SNAPSHOT_EXTENSIONS = {"concise": "txt", "sarif": "sarif", "github": "txt", "gitlab": "json",
@@ -261,8 +262,12 @@ def test_markdown_mermaid_colours_free_inputs_by_role(broken):
                  if ids[free["name"]] in classes.get(name, ())}
         assert roles == {free["role"]}, free
     assert classes["output"] == {ids[name] for name in pipeline["outputs"]}
-    flagged = {f["dataset"] for f in report["findings"] if f["dataset"] and f["severity"] != "info"}
-    assert {ids[name] for name in flagged} <= classes["flagged"]
+    worst = {}
+    for finding in report["findings"]:  # in report order: the worst severity comes first
+        if finding["dataset"]:
+            worst.setdefault(finding["dataset"], finding["severity"])
+    for name, severity in worst.items():
+        assert ids[name] in classes[severity], name
     assert "| inference | ❌ fail | request | 10 | 2 | 1 |" in markdown
 
 
@@ -280,7 +285,7 @@ def test_markdown_escapes_hostile_names(tmp_path, monkeypatch):
     (hostile,) = [vertex_id for vertex_id, label in labels.items() if label.startswith("a#34;b")]
     assert labels[hostile] == ("a#34;b#60;script#62;alert(1)#60;/script#62;|#96;#96;#96;"
                                "#37;#37;{init}#37;#37;#35;x")
-    assert classes["data"] == classes["flagged"] == {hostile}
+    assert classes["data"] == classes["error"] == {hostile}
     (row,) = [line for line in markdown.splitlines() if line.startswith("| SC103")]
     assert len(re.findall(r"(?<!\\)\|", row)) == 6  # five cells: no pipe escaped the escaping
     assert "a\"b&lt;script&gt;alert(1)&lt;/script&gt;\\|\\`\\`\\`%%{init}%%\\#x" in row
@@ -288,11 +293,11 @@ def test_markdown_escapes_hostile_names(tmp_path, monkeypatch):
 
 def test_markdown_caps_the_graph():
     chain = Pipeline([node(_identity, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(201)])
-    dag = ServingGraph.from_pipeline(chain).dag
-    chart = flowchart(dag, {}, set(), set())
+    scene = build(ServingGraph.from_pipeline(chain), {}, [])
+    chart = flowchart(scene)
     assert sum("-->" in line for line in chart.text.splitlines()) == 400
     assert (chart.omitted_edges, chart.omitted_vertices) == (2, 2)
-    small = flowchart(dag, {}, set(), set(), max_edges=5)
+    small = flowchart(scene, max_edges=5)
     assert small.omitted_edges == 397 and small.text.count("-->") == 5
 
 

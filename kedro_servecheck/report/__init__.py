@@ -110,6 +110,7 @@ _MODULES = {  # format name: the module (in this package) whose `render` draws i
     "gitlab": "gitlab",
     "junit": "junit",
     "markdown": "markdown",
+    "html": "html",
 }
 FORMATS = tuple(_MODULES)
 

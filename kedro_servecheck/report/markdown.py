@@ -1,7 +1,7 @@
 """Markdown for a pull-request comment or a GitHub job summary (templates/markdown.md.j2).
 
 Every string that comes from the project (names, paths, messages) goes through `escape`;
-the serving graph is a Mermaid flowchart (mermaid.py).
+the serving graph is a Mermaid flowchart (mermaid.py) of the pipeline's scene (scene.py).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import __version__
 from ..analysis import Analysis
-from ..findings import Finding, Severity
-from ..graph import dataset_vertex, node_vertex
+from ..findings import Finding
 from .ci import display_location
-from .mermaid import MAX_EDGES, Flowchart, flowchart
-from .summary import outcome, verdict
+from .mermaid import Flowchart, flowchart
+from .palette import in_words
+from .scene import Scene
+from .summary import counts, outcome, pipeline_findings, verdict
 
 if TYPE_CHECKING:
     from . import Report
@@ -43,6 +44,7 @@ class PipelineView:
     counts: dict[str, int]
     findings: list[tuple[Finding, str]]  # with its location as shown
     chart: Flowchart | None  # None: the pipeline has no node
+    note: str | None  # what the chart folds into namespaces
 
 
 def render(report: Report, color: bool = False) -> str:
@@ -61,36 +63,21 @@ def render(report: Report, color: bool = False) -> str:
         verdict=verdict(report),
         outcome=outcome(report),
         version=__version__,
-        max_edges=MAX_EDGES,
+        legend=in_words(),
         pipelines=[_view(report, analysis) for analysis in report.analyses],
     )
 
 
 def _view(report: Report, analysis: Analysis) -> PipelineView:
     project = report.project_path()
-    findings = [f for f in report.findings if f.pipeline == analysis.name]
+    findings = pipeline_findings(report, analysis)
+    scene = Scene.of(analysis, findings) if analysis.pipeline.nodes else None
     return PipelineView(
         name=analysis.name,
         status=report.status(analysis),
         data_input=analysis.data_input,
-        counts={severity.value: sum(f.severity is severity for f in findings)
-                for severity in Severity},
+        counts=counts(findings),
         findings=[(f, str(display_location(f, project))) for f in findings],
-        chart=_chart(analysis, findings) if analysis.pipeline.nodes else None,
-    )
-
-
-def _chart(analysis: Analysis, findings: list[Finding]) -> Flowchart:
-    flagged = set()
-    for finding in findings:
-        if finding.severity is not Severity.INFO:
-            if finding.dataset:
-                flagged.add(dataset_vertex(finding.dataset))
-            if finding.node:
-                flagged.add(node_vertex(finding.node))
-    return flowchart(
-        analysis.graph.dag,
-        roles={dataset_vertex(free.name): free.role for free in analysis.inputs},
-        outputs={dataset_vertex(name) for name in analysis.outputs},
-        flagged=flagged,
+        chart=flowchart(scene) if scene else None,
+        note=scene.note if scene else None,
     )

@@ -1,10 +1,11 @@
-"""The one-line verdict of a report, for the formats that end with one."""
+"""The verdict of a report and its counts, for the formats that summarise it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..findings import Severity
+from ..analysis import Analysis
+from ..findings import Finding, Severity
 
 if TYPE_CHECKING:
     from . import Report
@@ -24,3 +25,13 @@ def outcome(report: Report) -> str:
         f"{len(report.analyses) - passed} failed · {report.count(Severity.ERROR)} errors, "
         f"{report.count(Severity.WARNING)} warnings, {report.count(Severity.INFO)} infos{strict}"
     )
+
+
+def pipeline_findings(report: Report, analysis: Analysis) -> list[Finding]:
+    """The findings of one pipeline, in report order."""
+    return [finding for finding in report.findings if finding.pipeline == analysis.name]
+
+
+def counts(findings: list[Finding]) -> dict[str, int]:
+    """How many findings of each severity: `{"error": 2, "warning": 0, "info": 1}`."""
+    return {severity.value: sum(f.severity is severity for f in findings) for severity in Severity}
