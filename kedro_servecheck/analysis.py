@@ -84,13 +84,20 @@ class Analysis:
 
     def producers(self, dataset: str) -> list[str]:
         """Registered pipelines (other than the served one) that produce `dataset`."""
-        found = []
-        for name, registered in self.project.pipelines.items():
+        return list(self._producers.get(dataset, ()))
+
+    @cached_property
+    def _producers(self) -> dict[str, list[str]]:
+        """Dataset -> the registered pipelines that produce it, sorted: each pipeline's
+        outputs are listed once, not once for every finding that asks."""
+        found: dict[str, list[str]] = {}
+        for name in sorted(self.project.pipelines):
+            registered = self.project.pipelines[name]
             if name == "__default__" or serving_pipeline(registered) is self.pipeline:
                 continue
-            if dataset in registered.all_outputs():
-                found.append(name)
-        return sorted(found)
+            for dataset in registered.all_outputs():
+                found.setdefault(dataset, []).append(name)
+        return found
 
     def node_location(self, node: Node) -> Location | None:
         """Where the node's function is defined."""

@@ -2,7 +2,10 @@
 
 Resolution follows Kedro's own `CatalogConfigResolver`: an explicit entry, else the best
 dataset factory pattern, else the user's catch-all pattern, else the `{default}` memory
-dataset. Credentials are never read: each `credentials: name` stays the name.
+dataset. Kedro's resolver validates the configuration and resolves explicit entries and the
+catch-all pattern (which it warns about); dataset factory patterns and `{default}` are matched
+and filled in by `FactoryPatterns`, which compiles each pattern once. Credentials are never
+read: each `credentials: name` stays the name.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from kedro.io.core import DatasetError, get_protocol_and_path
 from .conf_locations import ConfLocations, Declaration, relative_path
 from .dataset_types import DatasetType, dataset_type
 from .errors import ProjectLoadError
+from .factory_patterns import FactoryPatterns, is_catch_all
 
 
 class Source(str, Enum):
@@ -100,12 +104,22 @@ class Catalog:
                 f"The catalog configuration is invalid: {exc}",
                 hint="fix the entry named above in conf/*/catalog*.yml (each entry needs a `type`)",
             ) from exc
+        user_patterns = [p for p in self._resolver.list_patterns() if p in self._absolute]
+        self._patterns = FactoryPatterns(
+            [p for p in user_patterns if not is_catch_all(p)], self._absolute)
+        self._defaults = FactoryPatterns(DataCatalog.default_runtime_patterns,
+                                         DataCatalog.default_runtime_patterns)
         self._specs: dict[str, DatasetSpec] = {}
 
     @property
     def config(self) -> dict[str, Any]:
         """The catalog configuration with local paths made absolute (credentials by name)."""
         return self._absolute
+
+    @property
+    def locations(self) -> ConfLocations:
+        """Where each catalog entry and pattern is declared."""
+        return self._locations
 
     def spec(self, name: str) -> DatasetSpec:
         """The spec of the dataset `name` (parameters are not datasets: never pass them)."""
@@ -116,15 +130,15 @@ class Catalog:
     def _resolve(self, name: str) -> DatasetSpec:
         resolver = self._resolver
         pattern = None
-        if name in resolver.config:
-            source = Source.EXPLICIT
-        else:
-            pattern = resolver.match_dataset_pattern(name) or resolver.match_user_catch_all_pattern(
-                name
-            )
-            source = Source.PATTERN if pattern else Source.DEFAULT
         try:
-            config = copy.deepcopy(resolver.resolve_pattern(name))
+            if name in resolver.config:
+                source, config = Source.EXPLICIT, copy.deepcopy(resolver.resolve_pattern(name))
+            elif matched := self._patterns.resolve(name):
+                source, (pattern, config) = Source.PATTERN, matched
+            elif pattern := resolver.match_user_catch_all_pattern(name):
+                source, config = Source.PATTERN, copy.deepcopy(resolver.resolve_pattern(name))
+            else:
+                source, (_, config) = Source.DEFAULT, self._defaults.resolve(name)
         except (DatasetError, KeyError, ValueError) as exc:
             raise ProjectLoadError(
                 f"Cannot resolve dataset '{name}' from the catalog: {exc}",

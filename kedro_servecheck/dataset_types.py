@@ -183,7 +183,12 @@ def dataset_type(type_: Any) -> DatasetType:
     """Normalise a catalog `type` value (a string, or a class in catalogs built in code)."""
     if isinstance(type_, type):
         type_ = f"{type_.__module__}.{type_.__qualname__}"
-    raw = str(type_)
+    return _dataset_type(str(type_))
+
+
+@functools.cache
+def _dataset_type(raw: str) -> DatasetType:
+    """One `DatasetType` per type string, shared by every dataset of that type."""
     parts = raw.split(".")
     cls = parts[-1]
     if cls in KEDRO_IO_TYPES and (len(parts) == 1 or parts[:2] == ["kedro", "io"]):

@@ -1,16 +1,25 @@
-"""A Kedro pipeline as a networkx DAG of dataset and node vertices."""
+"""A Kedro pipeline as a networkx DAG of dataset and node vertices.
+
+The DAG is built, and networkx imported, the first time something walks it (`--output`, the
+graph drawings): most checks never do. Building it took a third of the analysis of a large
+pipeline, and importing networkx most of what a check adds to loading a small project
+(docs/benchmarks.md).
+"""
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from kedro.pipeline import Node, Pipeline
 from kedro.pipeline.transcoding import _strip_transcoding
 
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 DATASET = "dataset"
 NODE = "node"
@@ -30,12 +39,19 @@ class ServingGraph:
     """The serving pipeline and its bipartite DAG (datasets → nodes → datasets)."""
 
     pipeline: Pipeline
-    dag: nx.DiGraph
 
     @classmethod
     def from_pipeline(cls, pipeline: Pipeline) -> ServingGraph:
+        return cls(pipeline)
+
+    @cached_property
+    def dag(self) -> nx.DiGraph:
+        """A vertex per node and per dataset, an edge per read and per write (`as_name`: the
+        dataset's name as the node uses it)."""
+        import networkx as nx
+
         dag = nx.DiGraph()
-        for node in pipeline.nodes:
+        for node in self.pipeline.nodes:
             vertex = node_vertex(node.name)
             dag.add_node(vertex, kind=NODE)
             for name in node.inputs:
@@ -44,7 +60,7 @@ class ServingGraph:
             for name in node.outputs:
                 dag.add_node(dataset_vertex(name), kind=DATASET)
                 dag.add_edge(vertex, dataset_vertex(name), as_name=name)
-        return cls(pipeline, dag)
+        return dag
 
     @cached_property
     def free_inputs(self) -> list[str]:
@@ -62,14 +78,22 @@ class ServingGraph:
 
     def consumers(self, dataset: str) -> list[Node]:
         """The nodes that read `dataset`, in the pipeline's execution order."""
-        vertex = dataset_vertex(dataset)
-        if vertex not in self.dag:
-            return []
-        names = {name for _, name in self.dag.successors(vertex)}
-        return [node for node in self.pipeline.nodes if node.name in names]
+        return list(self._consumers.get(dataset_vertex(dataset), ()))
+
+    @cached_property
+    def _consumers(self) -> dict[tuple[str, str], list[Node]]:
+        """Dataset vertex -> the nodes that read it, in order: the nodes are listed once, not
+        once for every finding that points at a dataset's first reader."""
+        found: dict[tuple[str, str], list[Node]] = {}
+        for node in self.pipeline.nodes:
+            for vertex in dict.fromkeys(dataset_vertex(name) for name in node.inputs):
+                found.setdefault(vertex, []).append(node)
+        return found
 
     def pruned_to(self, output: str) -> ServingGraph:
         """The part of the pipeline that `output` needs."""
+        import networkx as nx
+
         vertex = dataset_vertex(output)
         if vertex not in self.dag or not any(self.dag.predecessors(vertex)):
             produced = sorted(name for kind, name in self.dag if kind == DATASET and

@@ -15,11 +15,13 @@ import warnings
 from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kedro.config import OmegaConfigLoader
 from kedro.framework.context.context import _convert_paths_to_absolute_posix
 from kedro.io import CatalogConfigResolver, DataCatalog
 
-from kedro_servecheck.catalog import Catalog, Source, display_path
+from kedro_servecheck.catalog import Catalog, CredentialNames, Source, display_path
 from kedro_servecheck.conf_locations import ConfLocations, Declaration
 from kedro_servecheck.findings import Location
 
@@ -153,6 +155,44 @@ def test_pattern_precedence_is_kedros(tmp_path, name, pattern, filepath):
         "base",
     )
     assert kedro_catalog(tmp_path).get(name)._filepath == PurePosixPath(spec.filepath)
+
+
+_FACTORY_CONFIG = {
+    "{namespace}.{name}": {"type": "pandas.CSVDataset", "filepath": "data/{namespace}/{name}.csv"},
+    "{namespace}.int_{name}": {
+        "type": "pandas.ParquetDataset",
+        "filepath": "data/{namespace}/int/{name}.pq",
+        "load_args": {"columns": ["{name}", "id"], "engine": "pyarrow"},
+    },
+    "raw_{source}_{year}": {
+        "type": "pandas.CSVDataset",
+        "filepath": "s3://bucket/{source}/{year}.csv",
+        "credentials": "{source}_creds",
+        "save_args": {"tags": ("{year}", 1, None), "index": False},
+    },
+    "{name}_model": {"type": "pickle.PickleDataset", "filepath": "data/06_models/{name}.pkl"},
+    "companies": {"type": "pandas.CSVDataset", "filepath": "data/01_raw/companies.csv"},
+}
+_CATCH_ALL = {"{anything}": {"type": "pickle.PickleDataset", "filepath": "data/{anything}.pkl"}}
+
+
+@pytest.mark.parametrize("catch_all", [False, True], ids=["no-catch-all", "catch-all"])
+@settings(max_examples=300, deadline=None)
+@given(name=st.from_regex(r"(raw_)?[a-z]{1,5}(_[0-9]{2,4})?(\.(int_)?[a-z]{1,5})?(_model)?",
+                          fullmatch=True) | st.just("companies"))
+def test_every_name_resolves_as_kedros_resolver_does(catch_all, name):
+    config = {**_FACTORY_CONFIG, **(_CATCH_ALL if catch_all else {})}
+    root = Path("/project")
+    absolute = _convert_paths_to_absolute_posix(root, copy.deepcopy(config))
+    kedro = CatalogConfigResolver(absolute, credentials=CredentialNames(),
+                                  default_runtime_patterns=DataCatalog.default_runtime_patterns)
+
+    spec = Catalog(config, root).spec(name)
+
+    assert spec.config == kedro.resolve_pattern(name)
+    assert spec.pattern == (None if name in kedro.config else
+                            kedro.match_dataset_pattern(name) or
+                            kedro.match_user_catch_all_pattern(name))
 
 
 def test_user_catch_all_pattern_takes_unmatched_names(tmp_path):

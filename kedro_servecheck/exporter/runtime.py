@@ -5,8 +5,9 @@ kedro and the standard library, so the model loads where kedro-servecheck is not
 
 At load, the artifacts listed in `serving/catalog.yml` are loaded once through Kedro's own
 datasets. At predict, the nodes run in topological order through Kedro's `Node.run`: no runner,
-no catalog copy, and no state shared between calls, so concurrent calls are safe. Parameters
-are frozen at export; a request may override any of them for that call only.
+no catalog copy, and no state shared between calls, so concurrent calls are safe. A call keeps
+each value only until the last node that reads it has run. Parameters are frozen at export; a
+request may override any of them for that call only.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kedro.io import AbstractDataset
 from kedro.pipeline import Node
@@ -38,9 +39,9 @@ class ServedPipeline(PythonModel):
     def load(self, serving: Path) -> None:
         """Read the pipeline, load the artifacts once and keep the frozen parameters."""
         spec = _read(serving / "pipeline.json")
-        self.nodes = [_node(entry) for entry in spec["nodes"]]
         self.data_input = _strip_transcoding(spec["data_input"])
         self.output = _strip_transcoding(spec["output"])
+        self.steps = _steps([_node(entry) for entry in spec["nodes"]], self.output)
         self.parameters: dict[str, Any] = _read(serving / "parameters.yml")
         self.artifacts = {
             _strip_transcoding(name): _dataset(name, config, serving).load()
@@ -57,11 +58,37 @@ class ServedPipeline(PythonModel):
         for key, frozen in self.parameters.items():
             values[f"params:{key}"] = overrides.get(key, frozen)
         values[self.data_input] = data
-        for node in self.nodes:
-            inputs = {name: values[_strip_transcoding(name)] for name in node.inputs}
-            for name, value in node.run(inputs).items():
-                values[_strip_transcoding(name)] = value
+        for node, inputs, outputs, released in self.steps:
+            for name, value in node.run({name: values[key] for name, key in inputs}).items():
+                values[outputs[name]] = value
+            for key in released:
+                del values[key]
         return values[self.output]
+
+
+class _Step(NamedTuple):
+    """A node, the keys of its inputs and outputs in a call's values, and what it releases."""
+
+    node: Node
+    inputs: tuple[tuple[str, str], ...]  # (input name, key of its value)
+    outputs: dict[str, str]  # output name -> key of its value
+    released: tuple[str, ...]  # keys of the values no later node reads
+
+
+def _steps(nodes: list[Node], output: str) -> list[_Step]:
+    """The nodes in order; transcoded names (`x@pandas`) share the key of `x`."""
+    last_reader = {_strip_transcoding(name): index
+                   for index, node in enumerate(nodes) for name in node.inputs}
+    released: dict[int, list[str]] = {}
+    for key, index in last_reader.items():
+        if key != output:
+            released.setdefault(index, []).append(key)
+    return [
+        _Step(node, tuple((name, _strip_transcoding(name)) for name in node.inputs),
+              {name: _strip_transcoding(name) for name in node.outputs},
+              tuple(released.get(index, ())))
+        for index, node in enumerate(nodes)
+    ]
 
 
 def _read(path: Path) -> Any:
