@@ -69,8 +69,7 @@ class ArtifactNotPersisted(Rule):
             else:
                 message = (f"'{free.name}' is declared as a {free.spec.inner_type.short}, which "
                            "does not outlive a run")
-            yield self.finding(analysis, message, dataset=free.name,
-                               location=analysis.dataset_location(free.name))
+            yield self.finding(analysis, message, dataset=free.name)
 
 
 class ArtifactMissing(Rule):
@@ -95,8 +94,7 @@ class ArtifactMissing(Rule):
                     analysis,
                     f"'{spec.name}' has no file at {path}",
                     dataset=spec.name,
-                    location=analysis.dataset_location(spec.name),
-                    hint=_train_hint(analysis, spec.name),
+                                        hint=_train_hint(analysis, spec.name),
                 )
 
 
@@ -125,8 +123,7 @@ class ArtifactVersionMissing(Rule):
                     analysis,
                     f"'{spec.name}' is versioned and {missing} under {path}/",
                     dataset=spec.name,
-                    location=analysis.dataset_location(spec.name),
-                    hint=_train_hint(analysis, spec.name),
+                                        hint=_train_hint(analysis, spec.name),
                 )
 
 
@@ -158,8 +155,7 @@ class ArtifactNotFileBacked(Rule):
                     analysis,
                     f"'{spec.name}' is a {spec.inner_type.short} with no file to package",
                     dataset=spec.name,
-                    location=analysis.dataset_location(spec.name),
-                )
+                                    )
 
 
 class ArtifactRemote(Rule):
@@ -185,8 +181,7 @@ class ArtifactRemote(Rule):
                     analysis,
                     f"'{spec.name}' is read from {spec.filepath}: export must fetch it{creds}",
                     dataset=spec.name,
-                    location=analysis.dataset_location(spec.name),
-                )
+                                    )
 
 
 class DatasetTypeUnknown(Rule):
@@ -230,8 +225,7 @@ class DatasetTypeUnknown(Rule):
                     )
 
     def _finding(self, analysis, name, message, hint=None):
-        return self.finding(analysis, f"'{name}': {message}", dataset=name,
-                            location=analysis.dataset_location(name), hint=hint)
+        return self.finding(analysis, f"'{name}': {message}", dataset=name, hint=hint)
 
 
 class ArtifactVersioned(Rule):
@@ -254,8 +248,7 @@ class ArtifactVersioned(Rule):
                     f"'{spec.name}' will be packaged at version {spec.version} "
                     f"({display_path(spec, analysis.project.root)}/{spec.version})",
                     dataset=spec.name,
-                    location=analysis.dataset_location(spec.name),
-                )
+                                    )
 
 
 RULES = (ArtifactNotPersisted(), ArtifactMissing(), ArtifactVersionMissing(),

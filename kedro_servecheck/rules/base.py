@@ -55,11 +55,13 @@ class Rule:
         *,
         dataset: str | None = None,
         node: str | None = None,
-        location: Location | None = None,
+        location: Location | None = ...,  # default: where `dataset` is declared or read
         hint: str | None = None,
         severity: Severity | None = None,
     ) -> Finding:
         """A finding of this rule about `analysis`'s pipeline."""
+        if location is ...:
+            location = analysis.dataset_location(dataset) if dataset else None
         return Finding(
             code=self.code,
             rule=self.name,

@@ -152,8 +152,7 @@ class DataInputType(Rule):
                 f"data input '{spec.name}' is a {spec.type.short}, which does not load a "
                 "DataFrame or an array",
                 dataset=spec.name,
-                location=analysis.dataset_location(spec.name),
-            )
+                            )
 
 
 class DataInputTypeUnknown(Rule):
@@ -184,8 +183,7 @@ class DataInputTypeUnknown(Rule):
                 f"data input '{spec.name}' is a {spec.type.short}: whether it loads a DataFrame "
                 "or an array is only known at run time",
                 dataset=spec.name,
-                location=analysis.dataset_location(spec.name),
-            )
+                            )
 
 
 class DataInputSpark(Rule):
@@ -218,8 +216,7 @@ class DataInputSpark(Rule):
                 f"data input '{spec.name}' is a {spec.type.short}: served requests arrive as a "
                 "pandas DataFrame",
                 dataset=spec.name,
-                location=analysis.dataset_location(spec.name),
-            )
+                            )
 
 
 RULES = (DataInputUnknown(), DataInputUndetermined(), DataInputType(), DataInputTypeUnknown(),

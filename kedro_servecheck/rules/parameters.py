@@ -44,7 +44,6 @@ class ParametersDict(Rule):
                 f"node {', '.join(nodes)} takes the whole `parameters` dict",
                 dataset="parameters",
                 node=nodes[0],
-                location=analysis.dataset_location("parameters"),
             )
 
 
@@ -69,8 +68,7 @@ class ParameterUndefined(Rule):
                 analysis,
                 f"'{free.name}' is not defined in the parameters of env '{analysis.project.env}'",
                 dataset=free.name,
-                location=analysis.dataset_location(free.name),
-                hint=f"did you mean 'params:{close[0]}'?" if close else None,
+                                hint=f"did you mean 'params:{close[0]}'?" if close else None,
             )
 
 

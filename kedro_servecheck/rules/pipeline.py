@@ -64,6 +64,7 @@ class OutputCount(Rule):
                 f"pipeline pruned to the output '{analysis.spec.output}' "
                 f"({len(analysis.pipeline.nodes)} nodes kept); not served: {', '.join(dropped)}",
                 dataset=analysis.spec.output,
+                location=None,
                 severity=Severity.INFO,
                 hint="nothing to do: remove --output once the pipeline has a single output",
             )

@@ -44,8 +44,7 @@ class PipelineMLFreeInput(Rule):
                 f"'{name}' is an inference input that the training pipeline neither produces "
                 "nor reads",
                 dataset=name,
-                location=analysis.dataset_location(name),
-            )
+                            )
 
 
 RULES = (PipelineMLFreeInput(),)
