@@ -74,6 +74,7 @@ def run(workdir: Path, plan: Plan) -> Section:
 def measure_project(root: Path, rounds: int) -> dict:
     """The figures of one size, in this process (which must load no other project)."""
     from kedro.io.core import is_parameter
+
     from kedro_servecheck.api import load
 
     warnings.simplefilter("ignore")  # Kedro's and OmegaConf's deprecation noise
@@ -113,7 +114,7 @@ def measure_project(root: Path, rounds: int) -> dict:
 def _analyse(project, settings, catalog_config: dict) -> str:
     """servecheck's whole analysis after loading, from a catalog with nothing resolved yet."""
     from kedro_servecheck.api import run
-    from kedro_servecheck.catalog import Catalog
+    from kedro_servecheck.catalog.resolve import Catalog
     from kedro_servecheck.report import json_format
 
     catalog = Catalog(catalog_config, project.root, project.catalog.locations)

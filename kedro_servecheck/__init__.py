@@ -18,11 +18,11 @@ __all__ = ["Report", "check", "export", "__version__"]
 
 def __getattr__(name: str):
     if name in ("check", "Report"):
-        from . import api
+        from kedro_servecheck import api
 
         return getattr(api, name)
     if name == "export":
-        from .exporter import export
+        from kedro_servecheck.exporter import export
 
         return export
     raise AttributeError(f"module 'kedro_servecheck' has no attribute {name!r}")

@@ -1,3 +1,3 @@
-from .cli import main
+from kedro_servecheck.cli import main
 
 main()

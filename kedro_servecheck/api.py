@@ -9,14 +9,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .analysis import Analysis, analyze
-from .config import Overrides, Settings
-from .project import Project, load_project
-from .report import Report
-from .rules import run_rules
-from .rules.suppressions import UNUSED_SUPPRESSION
-from .serving import select_serving_specs
-from .suppressions import Suppressions
+from kedro_servecheck.analysis.analysis import Analysis, analyze
+from kedro_servecheck.analysis.targets import select_serving_specs
+from kedro_servecheck.lint.noqa import Suppressions
+from kedro_servecheck.lint.rules import run_rules
+from kedro_servecheck.lint.rules.meta import UNUSED_SUPPRESSION
+from kedro_servecheck.lint.settings import Overrides, Settings
+from kedro_servecheck.load.project import Project, load_project
+from kedro_servecheck.report import Report
 
 
 def check(

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .errors import ServecheckError
-from .report import FORMATS
-from .report.drawing import FORMATS as DRAWINGS
+from kedro_servecheck import __version__
+from kedro_servecheck.draw.drawing import FORMATS as DRAWINGS
+from kedro_servecheck.errors import ServecheckError
+from kedro_servecheck.report import FORMATS
 
 _QUIET_LOGGING = str(Path(__file__).with_name("quiet_logging.yml"))
 
@@ -99,10 +99,11 @@ def check(path, pipelines, input_, output, env, params, strict, exit_zero, forma
     warnings), 2 usage error or the project cannot be loaded.
     """
     def run():
-        from .api import load, run as run_check
-        from .config import Overrides, render_settings
-        from .report import formatter
-        from .serving import select_serving_specs
+        from kedro_servecheck.analysis.targets import select_serving_specs
+        from kedro_servecheck.api import load
+        from kedro_servecheck.api import run as run_check
+        from kedro_servecheck.lint.settings import Overrides, render_settings
+        from kedro_servecheck.report import formatter
 
         overrides = Overrides(select=select or None, extend_select=extend_select, ignore=ignore,
                               strict=strict, exit_zero=exit_zero)
@@ -146,9 +147,10 @@ def graph_command(path, pipeline, input_, output, env, params, format_, output_f
     but the exit code is 0 whatever it finds (2: the project cannot be loaded).
     """
     def run():
-        from .api import load, run as run_check
-        from .report.drawing import draw
-        from .serving import select_serving_specs
+        from kedro_servecheck.analysis.targets import select_serving_specs
+        from kedro_servecheck.api import load
+        from kedro_servecheck.api import run as run_check
+        from kedro_servecheck.draw.drawing import draw
 
         project, settings = load(path, env=env, params=params)
         specs = select_serving_specs(project, (pipeline,) if pipeline else (), input_, output)
@@ -174,7 +176,7 @@ _DOC_FORMAT = click.option("-f", "--format", "format_", type=click.Choice(["text
 @_DOC_FORMAT
 def rules_command(format_):
     """List the rule catalogue: code, name, default severity and when each fires."""
-    from .rules import ALL_RULES
+    from kedro_servecheck.lint.rules import ALL_RULES
 
     if format_ == "json":
         click.echo(json.dumps([{"code": rule.code, "name": rule.name,
@@ -190,8 +192,8 @@ def rules_command(format_):
 @_DOC_FORMAT
 def rule_command(code, format_):
     """Explain the rule CODE: what it does, why it matters, an example and the fix."""
-    from .rules import RULES_BY_CODE
-    from .rules.docs import rule_dict, rule_markdown
+    from kedro_servecheck.lint.rules import RULES_BY_CODE
+    from kedro_servecheck.lint.rules.docs import rule_dict, rule_markdown
 
     rule = RULES_BY_CODE.get(code.upper())
     if rule is None:
@@ -229,8 +231,8 @@ def export_command(path, pipeline, input_, output, sample, verify, force, env, p
     """
 
     def run():
-        from .exporter import ExportBlocked, export
-        from .report import formatter
+        from kedro_servecheck.exporter import ExportBlocked, export
+        from kedro_servecheck.report import formatter
 
         try:
             result = export(path, pipeline, output=output, input=input_, env=env, params=params,
@@ -246,7 +248,7 @@ def export_command(path, pipeline, input_, output, sample, verify, force, env, p
 
 
 def _export_checked(report, export_dir: Path, sample: Path | None) -> None:
-    from .exporter import ExportOptions, export_report
+    from kedro_servecheck.exporter import ExportOptions, export_report
 
     result = export_report(report, ExportOptions(output=export_dir, sample=sample, verify=True,
                                                  progress=_progress))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from .cli import check
+from kedro_servecheck.cli import check
 
 
 @click.group(name="servecheck")

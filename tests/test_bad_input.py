@@ -17,7 +17,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, REPO, Run, edit, servecheck
 
 INFERENCE = "src/churn/pipelines/inference/pipeline.py"

@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
 
 SECTIONS = ("## Machine", "## Targets", "## Check overhead on a real project", "## Scale",

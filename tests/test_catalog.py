@@ -21,9 +21,9 @@ from kedro.config import OmegaConfigLoader
 from kedro.framework.context.context import _convert_paths_to_absolute_posix
 from kedro.io import CatalogConfigResolver, DataCatalog
 
-from kedro_servecheck.catalog import Catalog, CredentialNames, Source, display_path
-from kedro_servecheck.conf_locations import ConfLocations, Declaration
+from kedro_servecheck.catalog.resolve import Catalog, CredentialNames, Source, display_path
 from kedro_servecheck.findings import Location
+from kedro_servecheck.load.locations import ConfLocations, Declaration
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from conftest import REPO, python, servecheck
-from kedro_servecheck.rules import ALL_RULES
+
+from kedro_servecheck.lint.rules import ALL_RULES
 
 
 def test_no_command_means_check_of_the_current_folder():

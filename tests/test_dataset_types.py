@@ -21,7 +21,7 @@ import pytest
 from kedro.io import AbstractDataset, CachedDataset, MemoryDataset, SharedMemoryDataset
 from kedro.io.core import DatasetError, parse_dataset_definition
 
-from kedro_servecheck.dataset_types import (
+from kedro_servecheck.catalog.dataset_types import (
     _KNOWN,
     KEDRO_IO_TYPES,
     DatasetType,

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import FIXTURES, REPO, python, servecheck
 from export_helpers import model_prediction, native_prediction, read_json
 

@@ -12,11 +12,10 @@ import textwrap
 from pathlib import Path
 
 import pandas as pd
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
-
 from conftest import servecheck
 from export_helpers import model_prediction, native_prediction, native_run_error
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 NODES = '''
 def add(frame, amount):

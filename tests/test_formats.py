@@ -9,19 +9,19 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import servecheck
 from kedro.pipeline import Pipeline, node
 
-from conftest import servecheck
-from kedro_servecheck.analysis import Analysis
-from kedro_servecheck.classify import FreeInput, Role
+from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.analysis.classify import FreeInput, Role
+from kedro_servecheck.analysis.graph import ServingGraph
+from kedro_servecheck.analysis.targets import ServingSpec
+from kedro_servecheck.draw.mermaid import flowchart
+from kedro_servecheck.draw.scene import build
 from kedro_servecheck.findings import Finding, Location, Severity
-from kedro_servecheck.graph import ServingGraph
 from kedro_servecheck.report import Report, formatter
 from kedro_servecheck.report.ci import display_location, fingerprints
 from kedro_servecheck.report.github import command, escape_data, escape_property
-from kedro_servecheck.report.mermaid import flowchart
-from kedro_servecheck.report.scene import build
-from kedro_servecheck.serving import ServingSpec
 
 SNAPSHOT_EXTENSIONS = {"concise": "txt", "sarif": "sarif", "github": "txt", "gitlab": "json",
                        "junit": "xml", "markdown": "md"}

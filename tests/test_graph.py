@@ -16,17 +16,17 @@ import pytest
 from kedro.config import OmegaConfigLoader
 from kedro.pipeline import Node, Pipeline
 
-from kedro_servecheck.catalog import Catalog, Source
-from kedro_servecheck.classify import (
+from kedro_servecheck.analysis.classify import (
     FreeInput,
     Role,
     classify,
     data_input_candidates,
     match_free_input,
 )
-from kedro_servecheck.conf_locations import ConfLocations
+from kedro_servecheck.analysis.graph import DATASET, NODE, ServingGraph, dataset_vertex, node_vertex
+from kedro_servecheck.catalog.resolve import Catalog, Source
 from kedro_servecheck.errors import ServecheckError, UsageError
-from kedro_servecheck.graph import DATASET, NODE, ServingGraph, dataset_vertex, node_vertex
+from kedro_servecheck.load.locations import ConfLocations
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

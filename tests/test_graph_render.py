@@ -21,19 +21,19 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from conftest import REPO, edit, servecheck
 from kedro.pipeline import Pipeline, node
 
-from conftest import REPO, edit, servecheck
-from kedro_servecheck.analysis import Analysis
-from kedro_servecheck.classify import FreeInput, Role
+from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.analysis.classify import FreeInput, Role
+from kedro_servecheck.analysis.graph import ServingGraph
+from kedro_servecheck.analysis.targets import ServingSpec
+from kedro_servecheck.draw.layout import columns, layers, place
+from kedro_servecheck.draw.palette import OUTPUT, ROLES, SEVERITIES
+from kedro_servecheck.draw.scene import Scene, build
+from kedro_servecheck.draw.svg import MAX_LABEL, drawing
 from kedro_servecheck.findings import Finding, Severity
-from kedro_servecheck.graph import ServingGraph
 from kedro_servecheck.report import Report, formatter
-from kedro_servecheck.report.layout import columns, layers, place
-from kedro_servecheck.report.palette import OUTPUT, ROLES, SEVERITIES
-from kedro_servecheck.report.scene import Scene, build
-from kedro_servecheck.report.svg import MAX_LABEL, drawing
-from kedro_servecheck.serving import ServingSpec
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = "<script>alert(1)</script>\"'&"

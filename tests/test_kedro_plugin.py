@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, Run, servecheck
 
 QUIET_LOGGING = REPO / "kedro_servecheck" / "quiet_logging.yml"

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import FIXTURES, REPO, Run
 
 MANIFEST = REPO / ".pre-commit-hooks.yaml"

@@ -7,9 +7,9 @@ import re
 import pytest
 
 from kedro_servecheck.findings import Severity
-from kedro_servecheck.rules import ALL_RULES, RULES_BY_CODE
-from kedro_servecheck.rules.docs import rule_markdown
-from kedro_servecheck.rules.example_project import analyze_example
+from kedro_servecheck.lint.rules import ALL_RULES, RULES_BY_CODE
+from kedro_servecheck.lint.rules.docs import rule_markdown
+from kedro_servecheck.lint.rules.example_project import analyze_example
 
 CATALOGUE = [
     "SC001", "SC002", "SC101", "SC102", "SC103", "SC104", "SC105", "SC201", "SC202", "SC203",

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, servecheck
 
 NODES = "src/heavy_deps/pipelines/inference/nodes.py"

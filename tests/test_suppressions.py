@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import edit, servecheck
+
 from kedro_servecheck.findings import Finding, Location, Severity
-from kedro_servecheck.suppressions import Suppression, Suppressions, parse_suppressions
+from kedro_servecheck.lint.noqa import Suppression, Suppressions, parse_suppressions
 
 
 def finding(code: str, path: str, line: int) -> Finding:

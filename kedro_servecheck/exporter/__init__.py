@@ -6,9 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
-from ..report import Report
-from .backend import ExportBlocked, ExportOptions, ExportResult, export_analysis
+from kedro_servecheck.errors import UsageError
+from kedro_servecheck.exporter.backend import (
+    ExportBlocked,
+    ExportOptions,
+    ExportResult,
+    export_analysis,
+)
+from kedro_servecheck.report import Report
 
 
 def export(
@@ -46,7 +51,7 @@ def export(
         ExportBlocked: The check has an error finding (`.report` holds the report).
         ServecheckError: Anything else that stops the export; nothing is left behind.
     """
-    from ..api import check
+    from kedro_servecheck.api import check
 
     if register and not tracking_uri:
         raise UsageError("--register needs --tracking-uri", hint="pass the tracking server URI")

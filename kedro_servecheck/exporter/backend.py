@@ -21,18 +21,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
-from ..analysis import Analysis
-from ..classify import Role
-from ..errors import ServecheckError, UsageError
-from ..findings import Severity
-from ..report import Report
-from ..rules.parameters import unrepresentable
-from .example import input_example
-from .native import run_natively
-from .requirements import pinned_requirements
-from .staging import StagedArtifact, frozen_parameters, stage_serving, write_json
-from .verify import compare, predict_in_fresh_process
+from kedro_servecheck import __version__
+from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.analysis.classify import Role
+from kedro_servecheck.errors import ServecheckError, UsageError
+from kedro_servecheck.exporter.example import input_example
+from kedro_servecheck.exporter.native import run_natively
+from kedro_servecheck.exporter.requirements import pinned_requirements
+from kedro_servecheck.exporter.staging import (
+    StagedArtifact,
+    frozen_parameters,
+    stage_serving,
+    write_json,
+)
+from kedro_servecheck.exporter.verify import compare, predict_in_fresh_process
+from kedro_servecheck.findings import Severity
+from kedro_servecheck.lint.rules.parameters import unrepresentable
+from kedro_servecheck.report import Report
 
 RUNTIME_FILE = "servecheck_model.py"
 
@@ -101,7 +106,7 @@ def _export(analysis, report, options, stage: Path, target: Path | None) -> Expo
     import mlflow
     from mlflow.models import infer_signature
 
-    from .runtime import ServedPipeline
+    from kedro_servecheck.exporter.runtime import ServedPipeline
 
     project = analysis.project
     options.progress("stage artifacts")

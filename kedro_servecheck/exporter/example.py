@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..analysis import Analysis
-from ..errors import ServecheckError
+from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.errors import ServecheckError
 
 EXAMPLE_ROWS = 5
 

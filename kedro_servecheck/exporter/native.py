@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis import Analysis
-from ..catalog import CredentialNames
-from ..classify import Role
+from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.analysis.classify import Role
+from kedro_servecheck.catalog.resolve import CredentialNames
 
 
 def run_natively(analysis: Analysis, data: Any, params: dict[str, Any] | None = None) -> Any:

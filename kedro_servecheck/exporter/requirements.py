@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
-from ..dataset_types import DatasetType
+from kedro_servecheck.catalog.dataset_types import DatasetType
 
 _ALWAYS = ("mlflow", "kedro", "pandas", "numpy")
 

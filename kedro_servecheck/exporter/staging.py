@@ -17,10 +17,10 @@ from typing import Any
 
 from kedro.io.core import get_protocol_and_path
 
-from ..analysis import Analysis
-from ..catalog import DatasetSpec, display_path
-from ..classify import Role
-from ..errors import ServecheckError
+from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.analysis.classify import Role
+from kedro_servecheck.catalog.resolve import DatasetSpec, display_path
+from kedro_servecheck.errors import ServecheckError
 
 _DROPPED_KEYS = ("credentials", "versioned", "fs_args", "metadata")
 

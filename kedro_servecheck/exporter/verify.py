@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import ServecheckError
+from kedro_servecheck.errors import ServecheckError
 
 _PREDICT_SCRIPT = """
 import pickle, sys

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 
-from .. import __version__
-from ..analysis import Analysis
-from ..catalog import display_path
-from ..findings import Finding, Severity
+from kedro_servecheck import __version__
+from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.catalog.resolve import display_path
+from kedro_servecheck.findings import Finding, Severity
 
 SCHEMA_VERSION = 1
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from ..findings import Finding, Location, Severity
+from kedro_servecheck.findings import Finding, Location, Severity
 
 FALLBACK = Location("pyproject.toml", 1)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .ci import display_location
-from .summary import outcome, verdict
+from kedro_servecheck.report.ci import display_location
+from kedro_servecheck.report.summary import outcome, verdict
 
 if TYPE_CHECKING:
-    from . import Report
+    from kedro_servecheck.report import Report
 
 
 def render(report: Report, color: bool = False) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..findings import Finding
-from .ci import LEVELS, display_location, finding_text, title
+from kedro_servecheck.findings import Finding
+from kedro_servecheck.report.ci import LEVELS, display_location, finding_text, title
 
 if TYPE_CHECKING:
-    from . import Report
+    from kedro_servecheck.report import Report
 
 
 def escape_data(text: str) -> str:

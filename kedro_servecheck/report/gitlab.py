@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from .ci import LEVELS, display_location, fingerprints, title
+from kedro_servecheck.report.ci import LEVELS, display_location, fingerprints, title
 
 if TYPE_CHECKING:
-    from . import Report
+    from kedro_servecheck.report import Report
 
 
 def render(report: Report, color: bool = False) -> str:

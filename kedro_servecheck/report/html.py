@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .. import __version__
-from ..analysis import Analysis
-from ..findings import Finding
-from .ci import display_location
-from .palette import SEVERITIES, legend
-from .scene import Scene
-from .summary import counts, outcome, pipeline_findings, verdict
-from .svg import Drawing, Sample, box_id, drawing, finding_id, num, samples
+from kedro_servecheck import __version__
+from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.draw.palette import SEVERITIES, legend
+from kedro_servecheck.draw.scene import Scene
+from kedro_servecheck.draw.svg import Drawing, Sample, box_id, drawing, finding_id, num, samples
+from kedro_servecheck.findings import Finding
+from kedro_servecheck.report.ci import display_location
+from kedro_servecheck.report.summary import counts, outcome, pipeline_findings, verdict
 
 if TYPE_CHECKING:
-    from . import Report
+    from kedro_servecheck.report import Report
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
-from ..findings import Finding, Severity
-from ..rules import ALL_RULES
-from .ci import display_location, finding_text, title, unique
+from kedro_servecheck.findings import Finding, Severity
+from kedro_servecheck.lint.rules import ALL_RULES
+from kedro_servecheck.report.ci import display_location, finding_text, title, unique
 
 if TYPE_CHECKING:
-    from . import Report
+    from kedro_servecheck.report import Report
 
 
 def render(report: Report, color: bool = False) -> str:

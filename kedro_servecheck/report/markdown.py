@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .. import __version__
-from ..analysis import Analysis
-from ..findings import Finding
-from .ci import display_location
-from .mermaid import Flowchart, flowchart
-from .palette import in_words
-from .scene import Scene
-from .summary import counts, outcome, pipeline_findings, verdict
+from kedro_servecheck import __version__
+from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.draw.mermaid import Flowchart, flowchart
+from kedro_servecheck.draw.palette import in_words
+from kedro_servecheck.draw.scene import Scene
+from kedro_servecheck.findings import Finding
+from kedro_servecheck.report.ci import display_location
+from kedro_servecheck.report.summary import counts, outcome, pipeline_findings, verdict
 
 if TYPE_CHECKING:
-    from . import Report
+    from kedro_servecheck.report import Report
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#$])")
 _CONTROL = re.compile(r"[\x00-\x1f]+")

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from .. import __version__
-from ..findings import Finding
-from ..rules import ALL_RULES, Rule
-from ..rules.docs import rule_markdown
-from .ci import LEVELS, display_location, finding_text, fingerprints
+from kedro_servecheck import __version__
+from kedro_servecheck.findings import Finding
+from kedro_servecheck.lint.rules import ALL_RULES, Rule
+from kedro_servecheck.lint.rules.docs import rule_markdown
+from kedro_servecheck.report.ci import LEVELS, display_location, finding_text, fingerprints
 
 if TYPE_CHECKING:
-    from . import Report
+    from kedro_servecheck.report import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/kedro-servecheck/"

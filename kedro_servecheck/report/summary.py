@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..analysis import Analysis
-from ..findings import Finding, Severity
+from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from . import Report
+    from kedro_servecheck.report import Report
 
 
 def verdict(report: Report) -> str:

@@ -7,10 +7,10 @@ import io
 from rich.console import Console
 from rich.text import Text
 
-from ..catalog import display_path
-from ..classify import Role
-from ..findings import Finding, Severity
-from .summary import outcome, verdict
+from kedro_servecheck.analysis.classify import Role
+from kedro_servecheck.catalog.resolve import display_path
+from kedro_servecheck.findings import Finding, Severity
+from kedro_servecheck.report.summary import outcome, verdict
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 ROLE_LABEL = {

@@ -1,0 +1,155 @@
+"""One serving pipeline carried through the flow: graph, roles of inputs, findings.
+
+`check` stops after the rules; `export` continues with the same `Analysis` object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from kedro.io.core import is_parameter
+from kedro.pipeline import Node, Pipeline
+
+from kedro_servecheck.analysis.classify import (
+    FreeInput,
+    Role,
+    classify,
+    data_input_candidates,
+    match_free_input,
+)
+from kedro_servecheck.analysis.graph import ServingGraph
+from kedro_servecheck.analysis.targets import (
+    ServingSpec,
+    is_pipeline_ml,
+    serving_pipeline,
+    training_pipeline,
+)
+from kedro_servecheck.catalog.resolve import DatasetSpec
+from kedro_servecheck.findings import Finding, Location
+from kedro_servecheck.load.project import Project
+from kedro_servecheck.load.source import function_location
+
+
+@dataclass
+class Analysis:
+    """Everything servecheck knows about one serving pipeline."""
+
+    spec: ServingSpec
+    project: Project
+    graph: ServingGraph
+    inputs: list[FreeInput]
+    data_input: str | None
+    training: Pipeline | None = None
+    pruned_outputs: list[str] | None = None  # the outputs before `--output` pruned the pipeline
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.graph.pipeline
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.graph.outputs
+
+    @property
+    def is_pipeline_ml(self) -> bool:
+        return self.training is not None
+
+    def with_role(self, role: Role) -> list[FreeInput]:
+        return [free for free in self.inputs if free.role is role]
+
+    def dataset_specs(self) -> dict[str, DatasetSpec]:
+        """The spec of every dataset the serving pipeline reads or writes (not parameters)."""
+        names = sorted(self.pipeline.datasets())
+        return {name: self.project.catalog.spec(name) for name in names if not is_parameter(name)}
+
+    @cached_property
+    def parameter_names(self) -> set[str]:
+        """The names Kedro registers for the parameters: `parameters`, `params:a`, `params:a.b`…"""
+        names = {"parameters"}
+
+        def add(prefix: str, value: Any) -> None:
+            names.add(f"params:{prefix}")
+            if isinstance(value, dict):
+                for key, inner in value.items():
+                    add(f"{prefix}.{key}", inner)
+
+        for key, value in self.project.parameters.items():
+            add(str(key), value)
+        return names
+
+    def parameter_value(self, name: str) -> Any:
+        """The value of `params:a.b` (or of `parameters`)."""
+        value: Any = self.project.parameters
+        if name == "parameters":
+            return value
+        for key in name.removeprefix("params:").split("."):
+            value = value[key]
+        return value
+
+    def producers(self, dataset: str) -> list[str]:
+        """Registered pipelines (other than the served one) that produce `dataset`."""
+        return list(self._producers.get(dataset, ()))
+
+    @cached_property
+    def _producers(self) -> dict[str, list[str]]:
+        """Dataset -> the registered pipelines that produce it, sorted: each pipeline's
+        outputs are listed once, not once for every finding that asks."""
+        found: dict[str, list[str]] = {}
+        for name in sorted(self.project.pipelines):
+            registered = self.project.pipelines[name]
+            if name == "__default__" or serving_pipeline(registered) is self.pipeline:
+                continue
+            for dataset in registered.all_outputs():
+                found.setdefault(dataset, []).append(name)
+        return found
+
+    def node_location(self, node: Node) -> Location | None:
+        """Where the node's function is defined."""
+        return function_location(node.func, self.project.root)
+
+    def dataset_location(self, name: str) -> Location | None:
+        """The catalog entry (or pattern) of `name`, else the first node that reads it."""
+        if not is_parameter(name):
+            declared = self.project.catalog.spec(name).declared
+            if declared:
+                return declared.location
+        consumers = self.graph.consumers(name)
+        return self.node_location(consumers[0]) if consumers else None
+
+    def parameter_location(self, name: str) -> Location | None:
+        """The line of `params:a.b` in the parameters files."""
+        key = name.removeprefix("params:").split(".")
+        declared = self.project.parameter_locations.find(*key)
+        return declared.location if declared else self.dataset_location(name)
+
+
+def analyze(project: Project, spec: ServingSpec) -> Analysis:
+    """Build the graph of `spec`'s pipeline and classify its free inputs (no rule runs here)."""
+    registered = project.pipelines[spec.name]
+    graph = ServingGraph.from_pipeline(serving_pipeline(registered))
+    pruned_outputs = None
+    if spec.output and graph.pipeline.nodes:
+        pruned_outputs = graph.outputs
+        graph = graph.pruned_to(spec.output)
+    free_inputs = graph.free_inputs
+    if spec.input:
+        data_input = match_free_input(spec.input, free_inputs)
+    else:
+        candidates = data_input_candidates(free_inputs, project.catalog)
+        data_input = candidates[0] if len(candidates) == 1 else None
+    return Analysis(
+        spec=spec,
+        project=project,
+        graph=graph,
+        inputs=classify(free_inputs, project.catalog, data_input),
+        data_input=data_input,
+        training=training_pipeline(registered) if is_pipeline_ml(registered) else None,
+        pruned_outputs=pruned_outputs,
+    )

@@ -1,0 +1,108 @@
+"""A Kedro pipeline as a networkx DAG of dataset and node vertices.
+
+The DAG is built, and networkx imported, the first time something walks it (`--output`, the
+graph drawings): most checks never do. Building it took a third of the analysis of a large
+pipeline, and importing networkx most of what a check adds to loading a small project
+(docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from kedro.pipeline import Node, Pipeline
+from kedro.pipeline.transcoding import _strip_transcoding
+
+from kedro_servecheck.errors import UsageError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+DATASET = "dataset"
+NODE = "node"
+
+
+def dataset_vertex(name: str) -> tuple[str, str]:
+    """The vertex of a dataset; transcoded names (`x@pandas`) share the vertex of `x`."""
+    return (DATASET, _strip_transcoding(name))
+
+
+def node_vertex(name: str) -> tuple[str, str]:
+    return (NODE, name)
+
+
+@dataclass(frozen=True)
+class ServingGraph:
+    """The serving pipeline and its bipartite DAG (datasets → nodes → datasets)."""
+
+    pipeline: Pipeline
+
+    @classmethod
+    def from_pipeline(cls, pipeline: Pipeline) -> ServingGraph:
+        return cls(pipeline)
+
+    @cached_property
+    def dag(self) -> nx.DiGraph:
+        """A vertex per node and per dataset, an edge per read and per write (`as_name`: the
+        dataset's name as the node uses it)."""
+        import networkx as nx
+
+        dag = nx.DiGraph()
+        for node in self.pipeline.nodes:
+            vertex = node_vertex(node.name)
+            dag.add_node(vertex, kind=NODE)
+            for name in node.inputs:
+                dag.add_node(dataset_vertex(name), kind=DATASET)
+                dag.add_edge(dataset_vertex(name), vertex, as_name=name)
+            for name in node.outputs:
+                dag.add_node(dataset_vertex(name), kind=DATASET)
+                dag.add_edge(vertex, dataset_vertex(name), as_name=name)
+        return dag
+
+    @cached_property
+    def free_inputs(self) -> list[str]:
+        """Datasets no node produces, with their transcoding suffix, sorted."""
+        return sorted(self.pipeline.inputs())
+
+    @cached_property
+    def outputs(self) -> list[str]:
+        """Datasets no node consumes, sorted."""
+        return sorted(self.pipeline.outputs())
+
+    @cached_property
+    def nodes_by_name(self) -> dict[str, Node]:
+        return {node.name: node for node in self.pipeline.nodes}
+
+    def consumers(self, dataset: str) -> list[Node]:
+        """The nodes that read `dataset`, in the pipeline's execution order."""
+        return list(self._consumers.get(dataset_vertex(dataset), ()))
+
+    @cached_property
+    def _consumers(self) -> dict[tuple[str, str], list[Node]]:
+        """Dataset vertex -> the nodes that read it, in order: the nodes are listed once, not
+        once for every finding that points at a dataset's first reader."""
+        found: dict[tuple[str, str], list[Node]] = {}
+        for node in self.pipeline.nodes:
+            for vertex in dict.fromkeys(dataset_vertex(name) for name in node.inputs):
+                found.setdefault(vertex, []).append(node)
+        return found
+
+    def pruned_to(self, output: str) -> ServingGraph:
+        """The part of the pipeline that `output` needs."""
+        import networkx as nx
+
+        vertex = dataset_vertex(output)
+        if vertex not in self.dag or not any(self.dag.predecessors(vertex)):
+            produced = sorted(name for kind, name in self.dag if kind == DATASET and
+                              any(self.dag.predecessors((kind, name))))
+            close = difflib.get_close_matches(output, produced, n=3)
+            raise UsageError(
+                f"--output '{output}' is not produced by any node of the pipeline",
+                hint=(f"did you mean {', '.join(close)}?" if close else
+                      f"produced datasets: {', '.join(produced) or 'none'}"),
+            )
+        keep = [name for kind, name in nx.ancestors(self.dag, vertex) if kind == NODE]
+        return ServingGraph.from_pipeline(self.pipeline.only_nodes(*keep))

@@ -1,0 +1,218 @@
+"""Resolve dataset names to the spec Kedro would build, without importing a dataset class.
+
+Resolution follows Kedro's own `CatalogConfigResolver`: an explicit entry, else the best
+dataset factory pattern, else the user's catch-all pattern, else the `{default}` memory
+dataset. Kedro's resolver validates the configuration and resolves explicit entries and the
+catch-all pattern (which it warns about); dataset factory patterns and `{default}` are matched
+and filled in by `FactoryPatterns`, which compiles each pattern once. Credentials are never
+read: each `credentials: name` stays the name.
+"""
+
+from __future__ import annotations
+
+import copy
+import glob
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from kedro.framework.context.context import _convert_paths_to_absolute_posix
+from kedro.io import CatalogConfigResolver, DataCatalog
+from kedro.io.core import DatasetError, get_protocol_and_path
+
+from kedro_servecheck.catalog.dataset_types import DatasetType, dataset_type
+from kedro_servecheck.catalog.factory_patterns import FactoryPatterns, is_catch_all
+from kedro_servecheck.errors import ProjectLoadError
+from kedro_servecheck.load.locations import ConfLocations, Declaration, relative_path
+
+
+class Source(str, Enum):
+    """How a dataset name got its configuration."""
+
+    EXPLICIT = "explicit"
+    PATTERN = "pattern"
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What Kedro would build for one dataset name, and where `load()` would read from."""
+
+    name: str
+    source: Source
+    type: DatasetType
+    inner_type: DatasetType  # the wrapped dataset's type for a CachedDataset, else `type`
+    config: dict[str, Any] = field(repr=False)
+    pattern: str | None = None
+    filepath: str | None = None  # as configured; local paths made absolute like Kedro does
+    protocol: str | None = None
+    versioned: bool = False
+    version: str | None = None  # the version `load()` would read (local files only)
+    load_path: Path | None = None  # the local file or folder `load()` would read
+    credentials: str | None = None
+    declared: Declaration | None = None
+
+    @property
+    def is_memory(self) -> bool:
+        return self.inner_type.is_memory
+
+    @property
+    def is_local(self) -> bool:
+        return self.protocol == "file"
+
+    @property
+    def exists(self) -> bool | None:
+        """Whether the data to load is on disk; None when it cannot be told statically."""
+        if not self.is_local:
+            return None
+        return self.load_path is not None and self.load_path.exists()
+
+
+class CredentialNames(dict):
+    """Stands in for credentials.yml: every `credentials: name` resolves to the name itself."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+class Catalog:
+    """The catalog configuration of a project, resolved one dataset name at a time."""
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        project_root: Path,
+        locations: ConfLocations | None = None,
+        load_versions: dict[str, str] | None = None,
+    ):
+        self.project_root = project_root
+        self._locations = locations or ConfLocations()
+        self._load_versions = load_versions or {}
+        self._absolute = _convert_paths_to_absolute_posix(project_root, copy.deepcopy(config))
+        try:
+            self._resolver = CatalogConfigResolver(
+                copy.deepcopy(self._absolute),
+                credentials=CredentialNames(),
+                default_runtime_patterns=DataCatalog.default_runtime_patterns,
+            )
+        except DatasetError as exc:
+            raise ProjectLoadError(
+                f"The catalog configuration is invalid: {exc}",
+                hint="fix the entry named above in conf/*/catalog*.yml (each entry needs a `type`)",
+            ) from exc
+        user_patterns = [p for p in self._resolver.list_patterns() if p in self._absolute]
+        self._patterns = FactoryPatterns(
+            [p for p in user_patterns if not is_catch_all(p)], self._absolute)
+        self._defaults = FactoryPatterns(DataCatalog.default_runtime_patterns,
+                                         DataCatalog.default_runtime_patterns)
+        self._specs: dict[str, DatasetSpec] = {}
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The catalog configuration with local paths made absolute (credentials by name)."""
+        return self._absolute
+
+    @property
+    def locations(self) -> ConfLocations:
+        """Where each catalog entry and pattern is declared."""
+        return self._locations
+
+    def spec(self, name: str) -> DatasetSpec:
+        """The spec of the dataset `name` (parameters are not datasets: never pass them)."""
+        if name not in self._specs:
+            self._specs[name] = self._resolve(name)
+        return self._specs[name]
+
+    def _resolve(self, name: str) -> DatasetSpec:
+        resolver = self._resolver
+        pattern = None
+        try:
+            if name in resolver.config:
+                source, config = Source.EXPLICIT, copy.deepcopy(resolver.resolve_pattern(name))
+            elif matched := self._patterns.resolve(name):
+                source, (pattern, config) = Source.PATTERN, matched
+            elif pattern := resolver.match_user_catch_all_pattern(name):
+                source, config = Source.PATTERN, copy.deepcopy(resolver.resolve_pattern(name))
+            else:
+                source, (_, config) = Source.DEFAULT, self._defaults.resolve(name)
+        except (DatasetError, KeyError, ValueError) as exc:
+            raise ProjectLoadError(
+                f"Cannot resolve dataset '{name}' from the catalog: {exc}",
+                hint="check the dataset factory pattern that matches this name",
+            ) from exc
+        declared = self._locations.find(pattern or name) if source is not Source.DEFAULT else None
+        return _spec_from_config(name, config, source, pattern, declared, self._load_versions)
+
+
+def _spec_from_config(
+    name: str,
+    config: dict[str, Any],
+    source: Source,
+    pattern: str | None,
+    declared: Declaration | None,
+    load_versions: dict[str, str],
+) -> DatasetSpec:
+    declared_type = dataset_type(config.get("type", ""))
+    inner = config
+    if declared_type.is_wrapper and isinstance(config.get("dataset"), (dict, str)):
+        inner = config["dataset"] if isinstance(config["dataset"], dict) else {"type": config["dataset"]}
+    raw_path = inner.get("filepath") or inner.get("path")
+    versioned = bool(config.get("versioned") or inner.get("versioned"))
+    location = _load_location(raw_path, versioned, load_versions.get(name))
+    return DatasetSpec(
+        name=name,
+        source=source,
+        type=declared_type,
+        inner_type=dataset_type(inner.get("type", "")),
+        config=config,
+        pattern=pattern,
+        filepath=str(raw_path) if raw_path is not None else None,
+        versioned=versioned,
+        credentials=_credentials_name(config),
+        declared=declared,
+        **location,
+    )
+
+
+def _load_location(raw_path: Any, versioned: bool, pinned: str | None) -> dict[str, Any]:
+    """Protocol, version and local load path, as `AbstractVersionedDataset` would find them."""
+    if raw_path is None:
+        return {}
+    protocol, path = get_protocol_and_path(str(raw_path))
+    if protocol != "file":
+        return {"protocol": protocol, "version": pinned}
+    if not versioned:
+        return {"protocol": protocol, "load_path": Path(path)}
+    base = PurePosixPath(path)
+    if pinned:
+        candidates = [str(base / pinned / base.name)]
+    else:
+        candidates = sorted(glob.iglob(str(base / "*" / base.name)), reverse=True)
+    existing = next((c for c in candidates if Path(c).exists()), None)
+    if existing is None:
+        return {"protocol": protocol, "version": pinned}
+    return {
+        "protocol": protocol,
+        "version": PurePosixPath(existing).parent.name,
+        "load_path": Path(existing),
+    }
+
+
+def _credentials_name(config: dict[str, Any]) -> str | None:
+    for candidate in (config, config.get("dataset")):
+        if isinstance(candidate, dict) and isinstance(candidate.get("credentials"), str):
+            return candidate["credentials"]
+    return None
+
+
+def display_path(spec: DatasetSpec, project_root: Path) -> str | None:
+    """The spec's file path as shown in reports: relative to the project for local files."""
+    if spec.filepath is None:
+        return None
+    if spec.is_local:
+        return relative_path(Path(get_protocol_and_path(spec.filepath)[1]), project_root)
+    return spec.filepath

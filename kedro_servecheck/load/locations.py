@@ -1,0 +1,94 @@
+"""Where each catalog entry and parameter is declared: file, line and environment.
+
+Kedro's config loader merges the YAML files of the base and run environments into plain
+dicts and forgets where a key came from. Findings must point at a line, so this module reads
+the same files again (by the loader's own glob patterns) and records the line of every key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from kedro_servecheck.findings import Location
+
+_CONFIG_SUFFIXES = {".yml", ".yaml", ".json"}
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """Where a config key is declared."""
+
+    location: Location
+    env: str
+
+
+class ConfLocations:
+    """Declarations of the keys of one config kind (catalog, parameters…), later envs winning."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[str, ...], Declaration] = {}
+
+    @classmethod
+    def scan(
+        cls, project_root: Path, conf_source: Path, envs: list[str], patterns: list[str]
+    ) -> ConfLocations:
+        """Index every key of the files matching `patterns` in each env folder, in order."""
+        index = cls()
+        for env in envs:
+            for path in config_files(conf_source / env, patterns):
+                index._add_file(project_root, path, env)
+        return index
+
+    def find(self, *key_path: str) -> Declaration | None:
+        """The declaration of a (nested) key, or of its closest declared parent."""
+        for end in range(len(key_path), 0, -1):
+            found = self._keys.get(tuple(key_path[:end]))
+            if found:
+                return found
+        return None
+
+    def _add_file(self, project_root: Path, path: Path, env: str) -> None:
+        try:
+            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except (yaml.YAMLError, UnicodeDecodeError):
+            return  # the config loader reports malformed files itself
+        shown = relative_path(path, project_root)
+        self._add_mapping(root, (), shown, env)
+
+    def _add_mapping(self, node: yaml.Node | None, prefix: tuple[str, ...], shown: str, env: str):
+        if not isinstance(node, yaml.MappingNode):
+            return
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
+                continue
+            key = prefix + (str(key_node.value),)
+            line = key_node.start_mark.line + 1
+            self._keys[key] = Declaration(Location(shown, line), env)
+            self._add_mapping(value_node, key, shown, env)
+
+
+def config_files(folder: Path, patterns: list[str]) -> list[Path]:
+    """The config files in `folder` that the loader reads for `patterns`, sorted."""
+    if not folder.is_dir():
+        return []
+    found: set[Path] = set()
+    for pattern in patterns:
+        for path in folder.glob(pattern):
+            if path.is_file() and path.suffix in _CONFIG_SUFFIXES and not _is_hidden(path, folder):
+                found.add(path)
+    return sorted(found)
+
+
+def relative_path(path: Path, root: Path) -> str:
+    """`path` relative to `root` in POSIX form, or as given when it lies outside."""
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _is_hidden(path: Path, folder: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(folder).parts)
