@@ -45,26 +45,48 @@ def run(workdir: Path, plan: Plan) -> Section:
     bare.write_text(BARE_SCRIPT)
     churn = workdir / "churn"
     shutil.copytree(FIXTURES / "churn", churn, ignore=shutil.ignore_patterns("__pycache__"))
-    projects = {"churn (README demo)": churn, "spaceflights (scikit-learn)":
-                generate.spaceflights(workdir)}
+    projects = {
+        "churn (README demo)": churn,
+        "spaceflights (scikit-learn)": generate.spaceflights(workdir),
+    }
     rows, targets = [], []
     for label, root in projects.items():
         times = measure(_cases(root, bare), rounds, warmup=plan.warmup)
         check_vs_bare = times["check"] / times["bare"]
         check_vs_kedro = times["check"] / times["kedro"]
-        rows.append([label, ms(times["bare"].median), ms(times["check"].median),
-                     ms(times["kedro"].median), ratio(check_vs_bare), ratio(check_vs_kedro)])
-        targets += [Target(f"check / bare bootstrap, {label}", check_vs_bare, 1.10),
-                    Target(f"check / `kedro registry describe`, {label}", check_vs_kedro, 0.90)]
+        rows.append(
+            [
+                label,
+                ms(times["bare"].median),
+                ms(times["check"].median),
+                ms(times["kedro"].median),
+                ratio(check_vs_bare),
+                ratio(check_vs_kedro),
+            ]
+        )
+        targets += [
+            Target(f"check / bare bootstrap, {label}", check_vs_bare, 1.10),
+            Target(f"check / `kedro registry describe`, {label}", check_vs_kedro, 0.90),
+        ]
     body = (
         f"Whole-process wall time, median of {rounds} round(s). *bare*: a script that only runs"
         " `bootstrap_project` and builds the pipeline from the registry; *check*: `servecheck"
         " check PATH --pipeline inference` (text report); *kedro*: `kedro registry describe"
         " inference` in the project (the Kedro CLI loads every installed plugin's commands"
         " first, kedro-mlflow's included, then builds only the pipeline asked for).\n\n"
-        + table(["project", "bare", "check", "kedro registry describe", "check / bare",
-                 "check / kedro"], rows)
-        + "\n\n" + _imports_section(churn, bare)
+        + table(
+            [
+                "project",
+                "bare",
+                "check",
+                "kedro registry describe",
+                "check / bare",
+                "check / kedro",
+            ],
+            rows,
+        )
+        + "\n\n"
+        + _imports_section(churn, bare)
     )
     return Section("Check overhead on a real project", body, targets)
 
@@ -85,13 +107,18 @@ def _imports_section(root: Path, bare: Path) -> str:
         package = imported.module.split(".")[0]
         packages[package] = packages.get(package, 0.0) + imported.own
     top = sorted(packages.items(), key=lambda item: -item[1])[:TOP_IMPORTS]
-    rows = [[f"`{package}`", ms(seconds), "yes" if package in baseline else "**no**"]
-            for package, seconds in top]
+    rows = [
+        [f"`{package}`", ms(seconds), "yes" if package in baseline else "**no**"]
+        for package, seconds in top
+    ]
     extra = [i for i in check if i.module not in baseline]
     mlflow = [i.module for i in check if i.module.split(".")[0] in ("mlflow", "kedro_mlflow")]
-    verdict = ("**mlflow is not imported**: no `mlflow` or `kedro_mlflow` module is among the "
-               f"{len(check)} modules the check imports." if not mlflow else
-               f"**mlflow is imported**: {', '.join(mlflow[:5])}.")
+    verdict = (
+        "**mlflow is not imported**: no `mlflow` or `kedro_mlflow` module is among the "
+        f"{len(check)} modules the check imports."
+        if not mlflow
+        else f"**mlflow is imported**: {', '.join(mlflow[:5])}."
+    )
     return (
         f"`python -X importtime` of the check on churn: the {TOP_IMPORTS} packages that take"
         " the most import time (each module's own time, summed by top-level package), and"
@@ -104,8 +131,13 @@ def _imports_section(root: Path, bare: Path) -> str:
 
 
 def _importtime(args: list) -> list[Import]:
-    done = subprocess.run([str(arg) for arg in args], capture_output=True, text=True, check=True,
-                          env={**os.environ, **BENCH_ENV, "PYTHONPROFILEIMPORTTIME": "1"})
+    done = subprocess.run(
+        [str(arg) for arg in args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **BENCH_ENV, "PYTHONPROFILEIMPORTTIME": "1"},
+    )
     return [imported for line in done.stderr.splitlines() if (imported := _parse(line))]
 
 

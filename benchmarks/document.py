@@ -8,8 +8,16 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-VERSIONS = ("kedro-servecheck", "kedro", "kedro-datasets", "mlflow", "kedro-mlflow", "pandas",
-            "scikit-learn", "networkx")
+VERSIONS = (
+    "kedro-servecheck",
+    "kedro",
+    "kedro-datasets",
+    "mlflow",
+    "kedro-mlflow",
+    "pandas",
+    "scikit-learn",
+    "networkx",
+)
 
 
 @dataclass(frozen=True)
@@ -27,8 +35,10 @@ class Target:
 
     def row(self) -> str:
         bound = "≤" if self.at_most else "≥"
-        return (f"| {self.what} | {ratio(self.ratio)} | {bound} {ratio(self.limit)} | "
-                f"{'met' if self.met else '**not met**'} |")
+        return (
+            f"| {self.what} | {ratio(self.ratio)} | {bound} {ratio(self.limit)} | "
+            f"{'met' if self.met else '**not met**'} |"
+        )
 
 
 @dataclass
@@ -65,9 +75,11 @@ def machine() -> str:
     cpu = _cpu_model()
     memory = _memory_gib()
     versions = ", ".join(f"{name} {_version(name)}" for name in VERSIONS)
-    return (f"- CPU: {cpu}, {os.cpu_count()} cores; memory {memory}\n"
-            f"- OS: {platform.platform()}\n"
-            f"- Python {platform.python_version()} (bytecode caches on); {versions}")
+    return (
+        f"- CPU: {cpu}, {os.cpu_count()} cores; memory {memory}\n"
+        f"- OS: {platform.platform()}\n"
+        f"- Python {platform.python_version()} (bytecode caches on); {versions}"
+    )
 
 
 def render(sections: list[Section], command: str, notes: str) -> str:
@@ -78,8 +90,10 @@ def render(sections: list[Section], command: str, notes: str) -> str:
         f"Written by `{command}` (one run: every ratio compares medians measured side by side,"
         " in rounds that alternate the cases). Do not edit by hand: run it again.",
         "## Machine\n\n" + machine(),
-        "## Targets\n\n" + "\n".join(
-            ["| what | measured | target | |", "|---|---|---|---|", *(t.row() for t in targets)]),
+        "## Targets\n\n"
+        + "\n".join(
+            ["| what | measured | target | |", "|---|---|---|---|", *(t.row() for t in targets)]
+        ),
         *(f"## {section.title}\n\n{section.body.strip()}" for section in sections),
         notes.strip(),
     ]

@@ -24,16 +24,30 @@ def run(workdir: Path, plan: Plan) -> Section:
     cases = {  # MLflow puts a logged model's artifacts under ./mlruns: run where they may go
         "servecheck export": command([*export, "--output", workdir / "model"], cwd=workdir),
         "servecheck export --tracking-uri": command(
-            [*export, "--tracking-uri", generate.tracking_uri(workdir)], cwd=workdir),
+            [*export, "--tracking-uri", generate.tracking_uri(workdir)], cwd=workdir
+        ),
         "kedro mlflow modelify": command(
-            [script("kedro"), "mlflow", "modelify", "--pipeline",
-             "inference", "--input-name", "orders", "--infer-signature",
-             "--infer-input-example", "--copy-mode", "assign"], cwd=root),
+            [
+                script("kedro"),
+                "mlflow",
+                "modelify",
+                "--pipeline",
+                "inference",
+                "--input-name",
+                "orders",
+                "--infer-signature",
+                "--infer-input-example",
+                "--copy-mode",
+                "assign",
+            ],
+            cwd=root,
+        ),
     }
     times = measure(cases, plan.process_rounds, warmup=plan.warmup)
     modelify = times["kedro mlflow modelify"]
-    rows = [[f"`{name}`", ms(timing.median), ratio(timing / modelify)]
-            for name, timing in times.items()]
+    rows = [
+        [f"`{name}`", ms(timing.median), ratio(timing / modelify)] for name, timing in times.items()
+    ]
     body = (
         f"Whole-process wall time, median of {plan.process_rounds} round(s), for the"
         " scoring project's `inference` pipeline (4 nodes, a pickled scikit-learn model, two"
@@ -45,6 +59,7 @@ def run(workdir: Path, plan: Plan) -> Section:
         " logs a pickled `KedroPipelineModel`.\n\n"
         + table(["command", "wall time", "/ modelify"], rows)
     )
-    target = Target("`servecheck export` / `kedro mlflow modelify`",
-                    times["servecheck export"] / modelify, 0.5)
+    target = Target(
+        "`servecheck export` / `kedro mlflow modelify`", times["servecheck export"] / modelify, 0.5
+    )
     return Section("Export time", body, [target])

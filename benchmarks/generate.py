@@ -23,8 +23,10 @@ EXAMPLE_ORDERS = 10  # rows of the data input's own file, read for signatures an
 def spaceflights(parent: Path) -> Path:
     """The spaceflights tutorial project with an inference pipeline; it imports scikit-learn."""
     root = _copy("spaceflights", parent)
-    for placeholder in ("data/02_intermediate/preprocessed_companies.parquet",
-                        f"data/06_models/regressor.pickle/{REGRESSOR_VERSION}/regressor.pickle"):
+    for placeholder in (
+        "data/02_intermediate/preprocessed_companies.parquet",
+        f"data/06_models/regressor.pickle/{REGRESSOR_VERSION}/regressor.pickle",
+    ):
         (root / placeholder).parent.mkdir(parents=True, exist_ok=True)
         (root / placeholder).touch()
     return root
@@ -44,7 +46,8 @@ def scoring(parent: Path) -> Path:
     model.parent.mkdir(parents=True)
     model.write_bytes(pickle.dumps(_fitted_model()))
     (root / "conf/local/mlflow.yml").write_text(
-        f"server:\n  mlflow_tracking_uri: {tracking_uri(parent)}\n")
+        f"server:\n  mlflow_tracking_uri: {tracking_uri(parent)}\n"
+    )
     return root
 
 
@@ -56,12 +59,14 @@ def tracking_uri(parent: Path) -> str:
 def orders(rows: int, seed: int = 0) -> pd.DataFrame:
     """`rows` orders to score: id, amount, number of items, channel."""
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "order_id": np.arange(rows, dtype="int64"),
-        "amount": rng.gamma(2.0, 50.0, rows).round(2),
-        "items": rng.integers(1, 6, rows).astype("int64"),
-        "channel": rng.choice(["web", "store"], rows),
-    })
+    return pd.DataFrame(
+        {
+            "order_id": np.arange(rows, dtype="int64"),
+            "amount": rng.gamma(2.0, 50.0, rows).round(2),
+            "items": rng.integers(1, 6, rows).astype("int64"),
+            "channel": rng.choice(["web", "store"], rows),
+        }
+    )
 
 
 def _fitted_model():
@@ -69,14 +74,14 @@ def _fitted_model():
     from sklearn.linear_model import LogisticRegression
 
     rng = np.random.default_rng(1)
-    features = np.column_stack([rng.gamma(2.0, 0.5, 500), rng.integers(1, 6, 500),
-                                rng.integers(0, 2, 500)])
+    features = np.column_stack(
+        [rng.gamma(2.0, 0.5, 500), rng.integers(1, 6, 500), rng.integers(0, 2, 500)]
+    )
     target = features[:, 0] + 0.3 * features[:, 2] + rng.normal(0.0, 0.5, 500) > 1.2
     return LogisticRegression().fit(features, target.astype(int))
 
 
 def _copy(name: str, parent: Path) -> Path:
     target = parent / name
-    shutil.copytree(TEMPLATES / name, target,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(TEMPLATES / name, target, ignore=shutil.ignore_patterns("__pycache__"))
     return target

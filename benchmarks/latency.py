@@ -32,8 +32,7 @@ from timing import Plan, in_fresh_process, measure, script
 
 PIPELINES = ("inference", "chain")
 ROWS = (10, 10_000)
-CASES = ("direct", "servecheck raw", "kedro-mlflow raw", "servecheck MLflow",
-         "kedro-mlflow MLflow")
+CASES = ("direct", "servecheck raw", "kedro-mlflow raw", "servecheck MLflow", "kedro-mlflow MLflow")
 
 
 def run(workdir: Path, plan: Plan) -> Section:
@@ -41,11 +40,22 @@ def run(workdir: Path, plan: Plan) -> Section:
     root = generate.scoring(workdir)
     models = workdir / "models"
     for pipeline in PIPELINES:
-        subprocess.run([script("servecheck"), "export", root,
-                        "--pipeline", pipeline, "--output", models / f"servecheck_{pipeline}"],
-                       check=True, capture_output=True)
-    return _section(in_fresh_process(__file__, root, models, plan.latency_rounds,
-                                     plan.latency_calls), plan)
+        subprocess.run(
+            [
+                script("servecheck"),
+                "export",
+                root,
+                "--pipeline",
+                pipeline,
+                "--output",
+                models / f"servecheck_{pipeline}",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return _section(
+        in_fresh_process(__file__, root, models, plan.latency_rounds, plan.latency_calls), plan
+    )
 
 
 def _section(results: dict, plan: Plan) -> Section:
@@ -53,34 +63,65 @@ def _section(results: dict, plan: Plan) -> Section:
     for key, times in results.items():
         pipeline, row_count = key.split(":")
         label = f"{pipeline}, {int(row_count):,} rows"
-        rows.append([label, *(ms(times[case]) for case in CASES),
-                     ratio(times["servecheck raw"] / times["direct"]),
-                     ratio(times["kedro-mlflow raw"] / times["servecheck raw"]),
-                     ratio(times["kedro-mlflow raw"] / times["direct"]),
-                     ratio(times["kedro-mlflow MLflow"] / times["servecheck MLflow"])])
-        overhead.append([label, ms(times["servecheck MLflow"] - times["servecheck raw"]),
-                         ms(times["kedro-mlflow MLflow"] - times["kedro-mlflow raw"])])
-        targets.append(Target(f"servecheck raw / direct calls, {label}",
-                              times["servecheck raw"] / times["direct"], 1.2))
+        rows.append(
+            [
+                label,
+                *(ms(times[case]) for case in CASES),
+                ratio(times["servecheck raw"] / times["direct"]),
+                ratio(times["kedro-mlflow raw"] / times["servecheck raw"]),
+                ratio(times["kedro-mlflow raw"] / times["direct"]),
+                ratio(times["kedro-mlflow MLflow"] / times["servecheck MLflow"]),
+            ]
+        )
+        overhead.append(
+            [
+                label,
+                ms(times["servecheck MLflow"] - times["servecheck raw"]),
+                ms(times["kedro-mlflow MLflow"] - times["kedro-mlflow raw"]),
+            ]
+        )
+        targets.append(
+            Target(
+                f"servecheck raw / direct calls, {label}",
+                times["servecheck raw"] / times["direct"],
+                1.2,
+            )
+        )
         if int(row_count) == min(ROWS):
             targets += [
-                Target(f"kedro-mlflow / servecheck through MLflow, {label}",
-                       times["kedro-mlflow MLflow"] / times["servecheck MLflow"], 3.0, False),
-                Target(f"kedro-mlflow raw / servecheck raw, {label}",
-                       times["kedro-mlflow raw"] / times["servecheck raw"], 5.0, False),
+                Target(
+                    f"kedro-mlflow / servecheck through MLflow, {label}",
+                    times["kedro-mlflow MLflow"] / times["servecheck MLflow"],
+                    3.0,
+                    False,
+                ),
+                Target(
+                    f"kedro-mlflow raw / servecheck raw, {label}",
+                    times["kedro-mlflow raw"] / times["servecheck raw"],
+                    5.0,
+                    False,
+                ),
             ]
     body = (
         "Per prediction, median of"
         f" {plan.latency_rounds} round(s) of {plan.latency_calls} call(s) per case; every case"
         " returns the same predictions (checked). *inference*: clean, features (a parameter),"
         " a scikit-learn model artifact, post-processing (a parameter); *chain*: 50 nodes."
-        " kedro-mlflow's model is a `KedroPipelineModel` (copy_mode \"assign\") saved with"
+        ' kedro-mlflow\'s model is a `KedroPipelineModel` (copy_mode "assign") saved with'
         " servecheck's signature (inputs and params schema). *ceiling*: how much faster than"
         " kedro-mlflow's model a runtime that cost nothing at all would be, since the node"
         " functions themselves take the *direct* time.\n\n"
-        + table(["pipeline, input", *CASES, "servecheck raw / direct",
-                 "kedro-mlflow raw / servecheck raw", "kedro-mlflow raw / direct (ceiling)",
-                 "kedro-mlflow / servecheck (MLflow)"], rows)
+        + table(
+            [
+                "pipeline, input",
+                *CASES,
+                "servecheck raw / direct",
+                "kedro-mlflow raw / servecheck raw",
+                "kedro-mlflow raw / direct (ceiling)",
+                "kedro-mlflow / servecheck (MLflow)",
+            ],
+            rows,
+        )
         + "\n\nMLflow's own cost per call (pyfunc `predict` minus the raw `predict` of the same"
         " model): input schema enforcement (a copy and a type check of every column), params"
         " schema enforcement (defaults filled in for every parameter), and the pyfunc wrapper."
@@ -109,21 +150,26 @@ def measure_models(root: Path, models: Path, rounds: int, calls: int) -> dict:
     results = {}
     for pipeline in PIPELINES:
         servecheck = mlflow.pyfunc.load_model(str(models / f"servecheck_{pipeline}"))
-        kedro_mlflow = _kedro_mlflow_model(root, registered[pipeline], servecheck, models,
-                                           pipeline)
+        kedro_mlflow = _kedro_mlflow_model(root, registered[pipeline], servecheck, models, pipeline)
         logging.getLogger("kedro").setLevel(logging.WARNING)
         direct = _direct(root, pipeline)
         servecheck_raw = servecheck.unwrap_python_model()
         kedro_mlflow_raw = kedro_mlflow.unwrap_python_model()
         for rows in ROWS:
             data = generate.orders(rows, seed=2)
-            cases = dict(zip(CASES, (
-                functools.partial(direct, data),
-                functools.partial(servecheck_raw.predict, None, data),
-                functools.partial(kedro_mlflow_raw.predict, None, data),
-                functools.partial(servecheck.predict, data),
-                functools.partial(kedro_mlflow.predict, data),
-            ), strict=True))
+            cases = dict(
+                zip(
+                    CASES,
+                    (
+                        functools.partial(direct, data),
+                        functools.partial(servecheck_raw.predict, None, data),
+                        functools.partial(kedro_mlflow_raw.predict, None, data),
+                        functools.partial(servecheck.predict, data),
+                        functools.partial(kedro_mlflow.predict, data),
+                    ),
+                    strict=True,
+                )
+            )
             expected = direct(data)
             for name, case in cases.items():
                 pd.testing.assert_frame_equal(case(), expected, obj=name)
@@ -140,9 +186,13 @@ def _kedro_mlflow_model(root: Path, pipeline, servecheck, models: Path, name: st
     model = KedroPipelineModel(pipeline, _catalog(root), input_name="orders", copy_mode="assign")
     artifacts = model.extract_pipeline_artifacts(_empty(models / f"parameters_{name}"))
     path = models / f"kedro_mlflow_{name}"
-    mlflow.pyfunc.save_model(str(path), python_model=model, artifacts=artifacts,
-                             signature=servecheck.metadata.signature,
-                             pip_requirements=["mlflow", "kedro-mlflow"])
+    mlflow.pyfunc.save_model(
+        str(path),
+        python_model=model,
+        artifacts=artifacts,
+        signature=servecheck.metadata.signature,
+        pip_requirements=["mlflow", "kedro-mlflow"],
+    )
     return mlflow.pyfunc.load_model(str(path))
 
 
@@ -165,8 +215,9 @@ def _direct(root: Path, pipeline: str):
     from scoring.nodes import add_features, clean, postprocess, predict, step
     from scoring.pipeline_registry import CHAIN_LENGTH
 
-    parameters = OmegaConfigLoader(str(root / "conf"), base_env="base",
-                                   default_run_env="local")["parameters"]
+    parameters = OmegaConfigLoader(str(root / "conf"), base_env="base", default_run_env="local")[
+        "parameters"
+    ]
     model = pickle.loads((root / "data/06_models/model.pkl").read_bytes())
 
     def inference(data):

@@ -39,8 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="servecheck-bench-") as temp:
         workdir = Path(temp)
         sections = []
-        for name, benchmark in (("check overhead", check_overhead.run), ("scale", scale.run),
-                                ("served latency", latency.run), ("export time", export_time.run)):
+        for name, benchmark in (
+            ("check overhead", check_overhead.run),
+            ("scale", scale.run),
+            ("served latency", latency.run),
+            ("export time", export_time.run),
+        ):
             started = time.perf_counter()
             folder = workdir / name.replace(" ", "_")
             folder.mkdir()
@@ -48,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: {time.perf_counter() - started:.1f} s", file=sys.stderr)
     command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(sections, command, NOTES.read_text(encoding="utf-8")),
-                           encoding="utf-8")
+    args.output.write_text(
+        render(sections, command, NOTES.read_text(encoding="utf-8")), encoding="utf-8"
+    )
     print(f"wrote {args.output}", file=sys.stderr)
     return 0
 

@@ -35,21 +35,50 @@ def run(workdir: Path, plan: Plan) -> Section:
     for size in plan.scale_sizes:
         root = write_synthetic_project(workdir / f"synth_{size}", size)
         results.append(in_fresh_process(__file__, root, plan.scale_rounds))
-    targets = [Target(f"analysis / Kedro building the pipeline, {r['nodes']:,} nodes",
-                      r["analysis"] / r["kedro"], 1.0) for r in results]
+    targets = [
+        Target(
+            f"analysis / Kedro building the pipeline, {r['nodes']:,} nodes",
+            r["analysis"] / r["kedro"],
+            1.0,
+        )
+        for r in results
+    ]
     growth = []
     for small, large in itertools.pairwise(results):
         nodes = large["nodes"] / small["nodes"]
         seconds = {key: large[key] / small[key] for key in ("analysis", "collector_off", "kedro")}
-        growth.append([f"{small['nodes']:,} → {large['nodes']:,}", f"{nodes:.1f}×",
-                       *(f"{seconds[key]:.1f}× ({ratio(seconds[key] / nodes)})"
-                         for key in ("analysis", "collector_off", "kedro"))])
-        targets.append(Target(f"analysis time growth per node, {small['nodes']:,} → "
-                              f"{large['nodes']:,} nodes", seconds["analysis"] / nodes, LINEAR))
-    rows = [[f"{r['nodes']:,}", f"{r['datasets']:,}", f"{r['findings']:,}", ms(r["load"]),
-             ms(r["kedro"]), ms(r["analysis"]), ratio(r["analysis"] / r["kedro"]),
-             f"{r['kedro_peak'] / 2**20:.0f} MiB", f"{r['analysis_peak'] / 2**20:.0f} MiB",
-             f"{r['max_rss'] / 2**20:.0f} MiB"] for r in results]
+        growth.append(
+            [
+                f"{small['nodes']:,} → {large['nodes']:,}",
+                f"{nodes:.1f}×",
+                *(
+                    f"{seconds[key]:.1f}× ({ratio(seconds[key] / nodes)})"
+                    for key in ("analysis", "collector_off", "kedro")
+                ),
+            ]
+        )
+        targets.append(
+            Target(
+                f"analysis time growth per node, {small['nodes']:,} → {large['nodes']:,} nodes",
+                seconds["analysis"] / nodes,
+                LINEAR,
+            )
+        )
+    rows = [
+        [
+            f"{r['nodes']:,}",
+            f"{r['datasets']:,}",
+            f"{r['findings']:,}",
+            ms(r["load"]),
+            ms(r["kedro"]),
+            ms(r["analysis"]),
+            ratio(r["analysis"] / r["kedro"]),
+            f"{r['kedro_peak'] / 2**20:.0f} MiB",
+            f"{r['analysis_peak'] / 2**20:.0f} MiB",
+            f"{r['max_rss'] / 2**20:.0f} MiB",
+        ]
+        for r in results
+    ]
     body = (
         f"Synthetic projects (`benchmarks/synthetic.py`, generated, not committed): namespaced"
         " branches of 25 nodes that all read the data input, a model artifact per branch"
@@ -59,14 +88,35 @@ def run(workdir: Path, plan: Plan) -> Section:
         " registry: every pipeline built once), measured once; *Kedro*: the project's"
         " `create_inference_pipeline()`; *analysis*: everything after loading. Peaks:"
         " tracemalloc during one Kedro build and one analysis; the process's maximum RSS.\n\n"
-        + table(["nodes", "datasets", "findings", "load", "Kedro", "analysis",
-                 "analysis / Kedro", "Kedro peak", "analysis peak", "max RSS"], rows)
+        + table(
+            [
+                "nodes",
+                "datasets",
+                "findings",
+                "load",
+                "Kedro",
+                "analysis",
+                "analysis / Kedro",
+                "Kedro peak",
+                "analysis peak",
+                "max RSS",
+            ],
+            rows,
+        )
         + "\n\nGrowth from one size to the next: time ratio (and time ratio per node) of the"
         " analysis as it runs, of the analysis with Python's cyclic garbage collector off (its"
         " own work: rounds of their own, after the others), and of Kedro building the"
         " pipeline.\n\n"
-        + table(["nodes", "node ratio", "analysis", "analysis, collector off",
-                 "Kedro building the pipeline"], growth)
+        + table(
+            [
+                "nodes",
+                "node ratio",
+                "analysis",
+                "analysis, collector off",
+                "Kedro building the pipeline",
+            ],
+            growth,
+        )
     )
     return Section("Scale", body, targets)
 

@@ -93,12 +93,12 @@ def register_pipelines():
     return {"inference": inference, "training": training, "__default__": training + inference}
 '''
 
-_SETTINGS = '''\
+_SETTINGS = """\
 from kedro.config import OmegaConfigLoader
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {"base_env": "base", "default_run_env": "local"}
-'''
+"""
 
 _CATALOG = """\
 raw:
@@ -143,13 +143,13 @@ def write_synthetic_project(root: Path, nodes: int) -> Path:
         "src/synth/nodes.py": _NODES,
         "src/synth/pipelines.py": _PIPELINES.format(branches=branches, steps=STEPS),
         "src/synth/pipeline_registry.py": _REGISTRY,
-        "conf/base/catalog.yml": _CATALOG + "".join(
+        "conf/base/catalog.yml": _CATALOG
+        + "".join(
             f"\nb{i}.model:\n  type: pickle.PickleDataset\n  filepath: {_model_file(i)}\n"
             for i in range(0, branches, 10)
         ),
-        "conf/base/parameters.yml": "threshold: 0.5\n" + "".join(
-            f"b{i}:\n  scale: {1 + i % 7}\n" for i in range(branches)
-        ),
+        "conf/base/parameters.yml": "threshold: 0.5\n"
+        + "".join(f"b{i}:\n  scale: {1 + i % 7}\n" for i in range(branches)),
         "conf/local/.gitkeep": "",
         "data/01_raw/raw.csv": "x\n1\n",
         "data/01_raw/history.csv": "x\n1\n",

@@ -35,10 +35,22 @@ class Plan:
     latency_calls: int  # predictions per round and case
 
 
-FULL = Plan(process_rounds=10, warmup=1, scale_sizes=(1_000, 10_000, 50_000), scale_rounds=5,
-            latency_rounds=15, latency_calls=20)
-QUICK = Plan(process_rounds=1, warmup=0, scale_sizes=(50, 500), scale_rounds=1, latency_rounds=2,
-             latency_calls=2)
+FULL = Plan(
+    process_rounds=10,
+    warmup=1,
+    scale_sizes=(1_000, 10_000, 50_000),
+    scale_rounds=5,
+    latency_rounds=15,
+    latency_calls=20,
+)
+QUICK = Plan(
+    process_rounds=1,
+    warmup=0,
+    scale_sizes=(50, 500),
+    scale_rounds=1,
+    latency_rounds=2,
+    latency_calls=2,
+)
 
 
 @dataclass(frozen=True)
@@ -56,8 +68,9 @@ class Timing:
         return self.median / other.median
 
 
-def measure(cases: Mapping[str, Callable[[], object]], rounds: int, calls: int = 1,
-            warmup: int = 0) -> dict[str, Timing]:
+def measure(
+    cases: Mapping[str, Callable[[], object]], rounds: int, calls: int = 1, warmup: int = 0
+) -> dict[str, Timing]:
     """Time each case `calls` times a round, for `rounds` rounds, after `warmup` calls each.
 
     The order of the cases rotates from one round to the next, so that a slow moment of the
@@ -79,14 +92,21 @@ def measure(cases: Mapping[str, Callable[[], object]], rounds: int, calls: int =
     return {name: Timing(tuple(values)) for name, values in samples.items()}
 
 
-def command(args: Sequence[str | Path], cwd: Path | None = None,
-            env: Mapping[str, str] | None = None) -> Callable[[], None]:
+def command(
+    args: Sequence[str | Path], cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> Callable[[], None]:
     """A case that runs `args` as a whole process (output discarded; it must exit 0)."""
     full_env = {**os.environ, **BENCH_ENV, **(env or {})}
 
     def run() -> None:
-        done = subprocess.run([str(arg) for arg in args], cwd=cwd, env=full_env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(
+            [str(arg) for arg in args],
+            cwd=cwd,
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"{' '.join(map(str, args))} failed:\n{done.stderr[-2000:]}")
 
@@ -101,8 +121,11 @@ def in_fresh_process(script: str | Path, *args: str | Path) -> dict:
     """
     with tempfile.TemporaryDirectory() as folder:
         result = Path(folder) / "result.json"
-        done = subprocess.run([sys.executable, str(script), *map(str, args), str(result)],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, str(script), *map(str, args), str(result)],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"{Path(script).name} failed:\n{done.stderr[-3000:]}")
         return json.loads(result.read_text())

@@ -13,7 +13,7 @@ from pathlib import Path
 os.environ.setdefault("KEDRO_LOGGING_CONFIG", str(Path(__file__).with_name("quiet_logging.yml")))
 
 __version__ = "0.1.0"
-__all__ = ["Report", "check", "export", "__version__"]
+__all__ = ["Report", "__version__", "check", "export"]
 
 
 def __getattr__(name: str):

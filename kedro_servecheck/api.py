@@ -56,8 +56,12 @@ def check(
         ServecheckError: The project cannot be loaded, the settings are invalid, or the
             request is impossible.
     """
-    overrides = Overrides(select=None if select is None else tuple(select),
-                          extend_select=tuple(extend_select), ignore=tuple(ignore), strict=strict)
+    overrides = Overrides(
+        select=None if select is None else tuple(select),
+        extend_select=tuple(extend_select),
+        ignore=tuple(ignore),
+        strict=strict,
+    )
     project, settings = load(path, env=env, params=params, overrides=overrides)
     return run(project, settings, pipelines, input=input, output=output)
 
@@ -85,11 +89,12 @@ def run(
 ) -> Report:
     """Analyse the serving pipelines of `project` and review them under `settings`."""
     with _collector_paused():
-        analyses = [analyze(project, spec)
-                    for spec in select_serving_specs(project, pipelines, input, output)]
+        analyses = [
+            analyze(project, spec)
+            for spec in select_serving_specs(project, pipelines, input, output)
+        ]
         review(analyses, settings)
-        return Report(project.root, project.package, project.env, analyses,
-                      strict=settings.strict)
+        return Report(project.root, project.package, project.env, analyses, strict=settings.strict)
 
 
 def review(analyses: list[Analysis], settings: Settings) -> None:

@@ -22,8 +22,9 @@ class _DefaultToCheck(click.Group):
     """`servecheck [OPTIONS] [PATH]` means `servecheck check [OPTIONS] [PATH]`."""
 
     def parse_args(self, ctx, args):
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h",
-                                                                         "--version")):
+        if not args or (
+            args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
+        ):
             args = ["check", *args]
         return super().parse_args(ctx, args)
 
@@ -55,49 +56,127 @@ def _default_format() -> str:
 
 @cli.command()
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("-p", "--pipeline", "pipelines", multiple=True, metavar="NAME",
-              help="Registered pipeline to check (repeatable). Default: [tool.servecheck], "
-                   "else every kedro-mlflow PipelineML, else 'inference'.")
-@click.option("--input", "input_", metavar="NAME",
-              help="The data input (the data to predict on). Default: inferred.")
-@click.option("--output", metavar="NAME",
-              help="The output to serve; the pipeline is pruned to what it needs.")
-@click.option("-e", "--env", metavar="ENV",
-              help="Kedro config environment. Default: the run env (local), or base without it.")
-@click.option("--params", multiple=True, callback=_split_params, metavar="K=V[,K=V]",
-              help="Runtime parameters, as for `kedro run --params`.")
-@click.option("--strict/--no-strict", default=None,
-              help="Warnings fail the check too (exit 1). Default: `strict` in [tool.servecheck].")
-@click.option("--exit-zero", is_flag=True, default=None,
-              help="Exit 0 even when findings fail the check (also `exit-zero = true`).")
-@click.option("-f", "--format", "format_", type=click.Choice(FORMATS), default=_default_format,
-              help="Report format. Default: text, or concise when PRE_COMMIT=1 (pre-commit "
-                   "sets it).")
-@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to this file instead of standard output.")
-@click.option("--select", multiple=True, metavar="CODES",
-              help="Only these rule codes or prefixes (comma-separated, repeatable; ALL), "
-                   "instead of `select` in [tool.servecheck].")
-@click.option("--extend-select", multiple=True, metavar="CODES",
-              help="Also these rule codes or prefixes (comma-separated, repeatable).")
-@click.option("--ignore", multiple=True, metavar="CODES",
-              help="Skip these rule codes or prefixes (comma-separated, repeatable), on top "
-                   "of `ignore` in [tool.servecheck].")
-@click.option("--show-settings", is_flag=True,
-              help="Print the effective settings (TOML; JSON with --format json) and exit.")
-@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path),
-              metavar="DIR", help="When the check passes, export the pipeline to DIR as a "
-                                  "verified MLflow model (see `servecheck export`).")
-@click.option("--sample", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              metavar="FILE", help="With --export: rows to predict on (the input example).")
+@click.option(
+    "-p",
+    "--pipeline",
+    "pipelines",
+    multiple=True,
+    metavar="NAME",
+    help="Registered pipeline to check (repeatable). Default: [tool.servecheck], "
+    "else every kedro-mlflow PipelineML, else 'inference'.",
+)
+@click.option(
+    "--input",
+    "input_",
+    metavar="NAME",
+    help="The data input (the data to predict on). Default: inferred.",
+)
+@click.option(
+    "--output", metavar="NAME", help="The output to serve; the pipeline is pruned to what it needs."
+)
+@click.option(
+    "-e",
+    "--env",
+    metavar="ENV",
+    help="Kedro config environment. Default: the run env (local), or base without it.",
+)
+@click.option(
+    "--params",
+    multiple=True,
+    callback=_split_params,
+    metavar="K=V[,K=V]",
+    help="Runtime parameters, as for `kedro run --params`.",
+)
+@click.option(
+    "--strict/--no-strict",
+    default=None,
+    help="Warnings fail the check too (exit 1). Default: `strict` in [tool.servecheck].",
+)
+@click.option(
+    "--exit-zero",
+    is_flag=True,
+    default=None,
+    help="Exit 0 even when findings fail the check (also `exit-zero = true`).",
+)
+@click.option(
+    "-f",
+    "--format",
+    "format_",
+    type=click.Choice(FORMATS),
+    default=_default_format,
+    help="Report format. Default: text, or concise when PRE_COMMIT=1 (pre-commit sets it).",
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Only these rule codes or prefixes (comma-separated, repeatable; ALL), "
+    "instead of `select` in [tool.servecheck].",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    metavar="CODES",
+    help="Also these rule codes or prefixes (comma-separated, repeatable).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODES",
+    help="Skip these rule codes or prefixes (comma-separated, repeatable), on top "
+    "of `ignore` in [tool.servecheck].",
+)
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Print the effective settings (TOML; JSON with --format json) and exit.",
+)
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="When the check passes, export the pipeline to DIR as a "
+    "verified MLflow model (see `servecheck export`).",
+)
+@click.option(
+    "--sample",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    metavar="FILE",
+    help="With --export: rows to predict on (the input example).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-def check(path, pipelines, input_, output, env, params, strict, exit_zero, format_, output_file,
-          select, extend_select, ignore, show_settings, export_dir, sample, debug):
+def check(
+    path,
+    pipelines,
+    input_,
+    output,
+    env,
+    params,
+    strict,
+    exit_zero,
+    format_,
+    output_file,
+    select,
+    extend_select,
+    ignore,
+    show_settings,
+    export_dir,
+    sample,
+    debug,
+):
     """Check the serving pipelines of the Kedro project at PATH (default: .).
 
     Exit codes: 0 nothing fails the check, 1 findings fail it (errors; with --strict also
     warnings), 2 usage error or the project cannot be loaded.
     """
+
     def run():
         from kedro_servecheck.analysis.targets import select_serving_specs
         from kedro_servecheck.api import load
@@ -105,8 +184,13 @@ def check(path, pipelines, input_, output, env, params, strict, exit_zero, forma
         from kedro_servecheck.lint.settings import Overrides, render_settings
         from kedro_servecheck.report import formatter
 
-        overrides = Overrides(select=select or None, extend_select=extend_select, ignore=ignore,
-                              strict=strict, exit_zero=exit_zero)
+        overrides = Overrides(
+            select=select or None,
+            extend_select=extend_select,
+            ignore=ignore,
+            strict=strict,
+            exit_zero=exit_zero,
+        )
         project, settings = load(path, env=env, params=params, overrides=overrides)
         if show_settings:
             specs = select_serving_specs(project, pipelines, input_, output)
@@ -126,18 +210,39 @@ def check(path, pipelines, input_, output, env, params, strict, exit_zero, forma
 
 @cli.command("graph")
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("-p", "--pipeline", metavar="NAME",
-              help="The registered pipeline to draw. Default: the first one `check` picks.")
+@click.option(
+    "-p",
+    "--pipeline",
+    metavar="NAME",
+    help="The registered pipeline to draw. Default: the first one `check` picks.",
+)
 @click.option("--input", "input_", metavar="NAME", help="The data input. Default: inferred.")
-@click.option("--output", metavar="NAME",
-              help="The output to serve; the pipeline is pruned to what it needs.")
+@click.option(
+    "--output", metavar="NAME", help="The output to serve; the pipeline is pruned to what it needs."
+)
 @click.option("-e", "--env", metavar="ENV", help="Kedro config environment.")
-@click.option("--params", multiple=True, callback=_split_params, metavar="K=V[,K=V]",
-              help="Runtime parameters, as for `kedro run --params`.")
-@click.option("-f", "--format", "format_", type=click.Choice(DRAWINGS), default="mermaid",
-              show_default=True, help="dot is Graphviz; html is the HTML report of the pipeline.")
-@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the drawing to this file instead of standard output.")
+@click.option(
+    "--params",
+    multiple=True,
+    callback=_split_params,
+    metavar="K=V[,K=V]",
+    help="Runtime parameters, as for `kedro run --params`.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "format_",
+    type=click.Choice(DRAWINGS),
+    default="mermaid",
+    show_default=True,
+    help="dot is Graphviz; html is the HTML report of the pipeline.",
+)
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the drawing to this file instead of standard output.",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def graph_command(path, pipeline, input_, output, env, params, format_, output_file, debug):
     """Draw the serving pipeline of the Kedro project at PATH, left to right.
@@ -146,6 +251,7 @@ def graph_command(path, pipeline, input_, output, env, params, format_, output_f
     finding is outlined in its severity's colour. The check runs so that findings are known,
     but the exit code is 0 whatever it finds (2: the project cannot be loaded).
     """
+
     def run():
         from kedro_servecheck.analysis.targets import select_serving_specs
         from kedro_servecheck.api import load
@@ -159,8 +265,11 @@ def graph_command(path, pipeline, input_, output, env, params, format_, output_f
         _emit(lambda _report, _color: picture.text, report, output_file)
         if len(specs) > 1:
             others = ", ".join(spec.name for spec in specs[1:])
-            click.echo(f"servecheck graph: drew '{specs[0].name}'; also served: {others} "
-                       "(choose with --pipeline)", err=True)
+            click.echo(
+                f"servecheck graph: drew '{specs[0].name}'; also served: {others} "
+                "(choose with --pipeline)",
+                err=True,
+            )
         for note in picture.notes:
             click.echo(f"servecheck graph: {note}", err=True)
         return 0
@@ -168,8 +277,15 @@ def graph_command(path, pipeline, input_, output, env, params, format_, output_f
     sys.exit(_guarded(run, debug))
 
 
-_DOC_FORMAT = click.option("-f", "--format", "format_", type=click.Choice(["text", "json"]),
-                           default="text", show_default=True, help="Output format.")
+_DOC_FORMAT = click.option(
+    "-f",
+    "--format",
+    "format_",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 
 
 @cli.command("rules")
@@ -179,9 +295,20 @@ def rules_command(format_):
     from kedro_servecheck.lint.rules import ALL_RULES
 
     if format_ == "json":
-        click.echo(json.dumps([{"code": rule.code, "name": rule.name,
-                                "severity": rule.severity.value, "summary": rule.summary}
-                               for rule in ALL_RULES], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "code": rule.code,
+                        "name": rule.name,
+                        "severity": rule.severity.value,
+                        "summary": rule.summary,
+                    }
+                    for rule in ALL_RULES
+                ],
+                indent=2,
+            )
+        )
         return
     for rule in ALL_RULES:
         click.echo(f"{rule.code}  {rule.name:<30} {rule.severity.value:<8} {rule.summary}")
@@ -197,33 +324,70 @@ def rule_command(code, format_):
 
     rule = RULES_BY_CODE.get(code.upper())
     if rule is None:
-        raise click.BadParameter(f"no rule '{code}'; `servecheck rules` lists them",
-                                 param_hint="CODE")
+        raise click.BadParameter(
+            f"no rule '{code}'; `servecheck rules` lists them", param_hint="CODE"
+        )
     click.echo(json.dumps(rule_dict(rule), indent=2) if format_ == "json" else rule_markdown(rule))
 
 
 @cli.command("export")
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("-p", "--pipeline", metavar="NAME",
-              help="The registered pipeline to export. Default: the one `check` picks.")
+@click.option(
+    "-p",
+    "--pipeline",
+    metavar="NAME",
+    help="The registered pipeline to export. Default: the one `check` picks.",
+)
 @click.option("--input", "input_", metavar="NAME", help="The data input. Default: inferred.")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Write the model to DIR (it must not exist, unless --force).")
-@click.option("--sample", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              metavar="FILE", help="CSV, Parquet or JSON rows to predict on: the input example. "
-                                   "Default: a few rows of the data input's catalog entry.")
-@click.option("--verify", is_flag=True,
-              help="Load the model in a fresh process and compare with Kedro's own run.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Write the model to DIR (it must not exist, unless --force).",
+)
+@click.option(
+    "--sample",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    metavar="FILE",
+    help="CSV, Parquet or JSON rows to predict on: the input example. "
+    "Default: a few rows of the data input's catalog entry.",
+)
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Load the model in a fresh process and compare with Kedro's own run.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("-e", "--env", metavar="ENV", help="Kedro config environment.")
-@click.option("--params", multiple=True, callback=_split_params, metavar="K=V[,K=V]",
-              help="Runtime parameters, frozen into the model.")
-@click.option("--tracking-uri", metavar="URI",
-              help="Also log the model to this MLflow tracking server (e.g. sqlite:///mlflow.db).")
+@click.option(
+    "--params",
+    multiple=True,
+    callback=_split_params,
+    metavar="K=V[,K=V]",
+    help="Runtime parameters, frozen into the model.",
+)
+@click.option(
+    "--tracking-uri",
+    metavar="URI",
+    help="Also log the model to this MLflow tracking server (e.g. sqlite:///mlflow.db).",
+)
 @click.option("--register", metavar="NAME", help="Register the logged model under NAME.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-def export_command(path, pipeline, input_, output, sample, verify, force, env, params,
-                   tracking_uri, register, debug):
+def export_command(
+    path,
+    pipeline,
+    input_,
+    output,
+    sample,
+    verify,
+    force,
+    env,
+    params,
+    tracking_uri,
+    register,
+    debug,
+):
     """Check the pipeline, then export it as an MLflow pyfunc model (models-from-code).
 
     The export is refused (exit 1, findings printed) when the check has an error finding. The
@@ -235,9 +399,20 @@ def export_command(path, pipeline, input_, output, sample, verify, force, env, p
         from kedro_servecheck.report import formatter
 
         try:
-            result = export(path, pipeline, output=output, input=input_, env=env, params=params,
-                            sample=sample, verify=verify, force=force, tracking_uri=tracking_uri,
-                            register=register, progress=_progress)
+            result = export(
+                path,
+                pipeline,
+                output=output,
+                input=input_,
+                env=env,
+                params=params,
+                sample=sample,
+                verify=verify,
+                force=force,
+                tracking_uri=tracking_uri,
+                register=register,
+                progress=_progress,
+            )
         except ExportBlocked as blocked:
             _emit(formatter("text"), blocked.report, None)
             raise
@@ -250,16 +425,20 @@ def export_command(path, pipeline, input_, output, sample, verify, force, env, p
 def _export_checked(report, export_dir: Path, sample: Path | None) -> None:
     from kedro_servecheck.exporter import ExportOptions, export_report
 
-    result = export_report(report, ExportOptions(output=export_dir, sample=sample, verify=True,
-                                                 progress=_progress))
+    result = export_report(
+        report, ExportOptions(output=export_dir, sample=sample, verify=True, progress=_progress)
+    )
     _say_exported(result, export_dir)
 
 
 def _say_exported(result, output: Path | None) -> None:
     where = f" to {output}" if output else ""
     checked = ", verified against Kedro's own run" if result.verified else ""
-    click.echo(f"Exported pipeline '{result.pipeline}'{where}: {len(result.artifacts)} "
-               f"artifact(s), {len(result.requirements)} pinned requirements{checked}.", err=True)
+    click.echo(
+        f"Exported pipeline '{result.pipeline}'{where}: {len(result.artifacts)} "
+        f"artifact(s), {len(result.requirements)} pinned requirements{checked}.",
+        err=True,
+    )
     if result.model_uri:
         click.echo(f"Logged model: {result.model_uri}", err=True)
 
@@ -288,8 +467,11 @@ def _guarded(run, debug: bool) -> int:
     except Exception as exc:  # a bug in servecheck: say so, short of a traceback
         if debug:
             raise
-        click.echo(f"servecheck: internal error: {type(exc).__name__}: {exc}\n"
-                   "  run again with --debug for the traceback, and report it", err=True)
+        click.echo(
+            f"servecheck: internal error: {type(exc).__name__}: {exc}\n"
+            "  run again with --debug for the traceback, and report it",
+            err=True,
+        )
         return 2
 
 

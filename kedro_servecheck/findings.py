@@ -54,8 +54,6 @@ class Finding:
             "dataset": self.dataset,
             "node": self.node,
             "location": (
-                {"path": self.location.path, "line": self.location.line}
-                if self.location
-                else None
+                {"path": self.location.path, "line": self.location.line} if self.location else None
             ),
         }

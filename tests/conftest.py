@@ -47,8 +47,9 @@ def servecheck(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: i
 
 def python(code: str, cwd: Path = REPO, timeout: int = 180) -> Run:
     """Run a Python snippet in a fresh process."""
-    completed = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True,
-                               text=True, timeout=timeout)
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
     return Run(completed.returncode, completed.stdout, completed.stderr)
 
 
@@ -70,8 +71,9 @@ def project_copy(tmp_path):
 
     def copy(name: str) -> Path:
         target = tmp_path / name
-        shutil.copytree(FIXTURES / name, target,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            FIXTURES / name, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
         return target
 
     return copy

@@ -63,34 +63,69 @@ with open(result, "wb") as stream:
 
 def _run(script: str, args: list, cwd: Path, result: Path):
     env = {**os.environ, "PYTHONPATH": ""}
-    done = subprocess.run([sys.executable, "-c", script, *map(str, args), str(result)], cwd=cwd,
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, args), str(result)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     with result.open("rb") as stream:
         return pickle.load(stream)
 
 
-def native_run_error(project: Path, pipeline: str, data_input: str, sample: Path,
-                     scratch: Path) -> str | None:
+def native_run_error(
+    project: Path, pipeline: str, data_input: str, sample: Path, scratch: Path
+) -> str | None:
     """The last line of the error of a native Kedro run, or None when it succeeds."""
-    done = subprocess.run([sys.executable, "-c", _NATIVE_RUN, str(project.resolve()), pipeline,
-                           data_input, str(sample.resolve()), "None", str(scratch / "out.pkl")],
-                          cwd=scratch, env={**os.environ, "PYTHONPATH": ""}, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _NATIVE_RUN,
+            str(project.resolve()),
+            pipeline,
+            data_input,
+            str(sample.resolve()),
+            "None",
+            str(scratch / "out.pkl"),
+        ],
+        cwd=scratch,
+        env={**os.environ, "PYTHONPATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return done.stderr.strip().splitlines()[-1] if done.returncode else None
 
 
 def model_prediction(model_dir: Path, sample: Path, scratch: Path, params: dict | None = None):
     """Load the model in a fresh process (cwd outside the project) and predict on `sample`."""
-    return _run(_MODEL_PREDICT, [model_dir, sample.resolve(), repr(params)], scratch,
-                scratch / "model_prediction.pkl")
+    return _run(
+        _MODEL_PREDICT,
+        [model_dir, sample.resolve(), repr(params)],
+        scratch,
+        scratch / "model_prediction.pkl",
+    )
 
 
-def native_prediction(project: Path, pipeline: str, data_input: str, sample: Path, scratch: Path,
-                      params: dict | None = None):
+def native_prediction(
+    project: Path,
+    pipeline: str,
+    data_input: str,
+    sample: Path,
+    scratch: Path,
+    params: dict | None = None,
+):
     """Run the pipeline with Kedro's SequentialRunner on `sample`, in a fresh process."""
-    return _run(_NATIVE_RUN, [project.resolve(), pipeline, data_input, sample.resolve(),
-                              repr(params)], scratch, scratch / "native_prediction.pkl")
+    return _run(
+        _NATIVE_RUN,
+        [project.resolve(), pipeline, data_input, sample.resolve(), repr(params)],
+        scratch,
+        scratch / "native_prediction.pkl",
+    )
 
 
 def read_json(path: Path):

@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from conftest import FIXTURES, REPO, Run, edit, servecheck
 
 INFERENCE = "src/churn/pipelines/inference/pipeline.py"
@@ -52,8 +53,12 @@ def churn(project_copy) -> Path:
 
 
 def test_malformed_catalog_yaml_names_file_and_line_of_the_unclosed_bracket(churn):
-    line = edit(churn, "conf/base/catalog.yml",
-                "filepath: data/06_models/scaler.pkl", "filepath: [data/06_models/scaler.pkl")
+    line = edit(
+        churn,
+        "conf/base/catalog.yml",
+        "filepath: data/06_models/scaler.pkl",
+        "filepath: [data/06_models/scaler.pkl",
+    )
 
     run = servecheck("check", churn)
 
@@ -117,8 +122,12 @@ def test_kedro_019_project_is_refused_with_pointer_to_pyproject(churn):
 def test_broken_registry_names_file_line_and_missing_name():
     run = servecheck("check", FIXTURES / "broken_registry")
 
-    assert_load_error(run, "src/broken_registry/pipelines/scoring/pipeline.py:3", "score_ordres",
-                      project=FIXTURES / "broken_registry")
+    assert_load_error(
+        run,
+        "src/broken_registry/pipelines/scoring/pipeline.py:3",
+        "score_ordres",
+        project=FIXTURES / "broken_registry",
+    )
     assert str(REPO) not in run.stderr, run.stderr
     assert "site-packages" not in run.stderr, run.stderr
     assert not re.search(r"(^|[\s'\"(])/(work|root|home|tmp|usr)/", run.stderr), run.stderr
@@ -127,13 +136,18 @@ def test_broken_registry_names_file_line_and_missing_name():
 def test_missing_module_of_an_installed_package_hints_to_install_it(churn):
     # A package that is not installed at all is stubbed (SC402, tests/test_stubs.py); a module
     # missing from an installed package cannot be, and stops the check with a clear message.
-    line = edit(churn, INFERENCE_NODES, "import pandas as pd",
-                "import pandas.not_a_real_module_xyz\nimport pandas as pd")
+    line = edit(
+        churn,
+        INFERENCE_NODES,
+        "import pandas as pd",
+        "import pandas.not_a_real_module_xyz\nimport pandas as pd",
+    )
 
     run = servecheck("check", churn)
 
-    assert_load_error(run, "pandas.not_a_real_module_xyz", f"{INFERENCE_NODES}:{line}",
-                      project=churn)
+    assert_load_error(
+        run, "pandas.not_a_real_module_xyz", f"{INFERENCE_NODES}:{line}", project=churn
+    )
     (hint,) = [row for row in run.stderr.splitlines() if row.startswith("  hint: ")]
     assert "install" in hint and "pandas" in hint, run.stderr
 
@@ -222,8 +236,12 @@ def test_empty_folder_is_not_a_kedro_project(tmp_path):
 
 
 def test_debug_shows_the_traceback(churn):
-    edit(churn, "conf/base/catalog.yml",
-         "filepath: data/06_models/scaler.pkl", "filepath: [data/06_models/scaler.pkl")
+    edit(
+        churn,
+        "conf/base/catalog.yml",
+        "filepath: data/06_models/scaler.pkl",
+        "filepath: [data/06_models/scaler.pkl",
+    )
 
     run = servecheck("check", churn, "--debug")
 

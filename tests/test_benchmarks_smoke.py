@@ -10,13 +10,28 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import REPO
 
-SECTIONS = ("## Machine", "## Targets", "## Check overhead on a real project", "## Scale",
-            "## Served model latency", "## Export time", "## Profiles and optimisations")
-TARGETS = ("check / bare bootstrap", "check / `kedro registry describe`", "analysis / Kedro",
-           "analysis time growth", "servecheck raw / direct", "kedro-mlflow / servecheck",
-           "kedro-mlflow raw / servecheck raw", "`servecheck export` / `kedro mlflow modelify`")
+SECTIONS = (
+    "## Machine",
+    "## Targets",
+    "## Check overhead on a real project",
+    "## Scale",
+    "## Served model latency",
+    "## Export time",
+    "## Profiles and optimisations",
+)
+TARGETS = (
+    "check / bare bootstrap",
+    "check / `kedro registry describe`",
+    "analysis / Kedro",
+    "analysis time growth",
+    "servecheck raw / direct",
+    "kedro-mlflow / servecheck",
+    "kedro-mlflow raw / servecheck raw",
+    "`servecheck export` / `kedro mlflow modelify`",
+)
 
 
 def test_quick_run_writes_every_section(tmp_path):
@@ -25,8 +40,13 @@ def test_quick_run_writes_every_section(tmp_path):
     published = (REPO / "docs/benchmarks.md").read_bytes()
     before = _top_entries()
 
-    done = subprocess.run([sys.executable, "benchmarks/run.py", "--quick", "--output", document],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--quick", "--output", document],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
     assert done.returncode == 0, done.stderr[-3000:]
     text = document.read_text()
@@ -42,5 +62,9 @@ def test_quick_run_writes_every_section(tmp_path):
 
 def _top_entries() -> set[str]:
     """What the repository and benchmarks/ hold at their top, but Python's caches."""
-    return {str(path.relative_to(REPO)) for folder in (REPO, REPO / "benchmarks")
-            for path in folder.iterdir() if path.name != "__pycache__"}
+    return {
+        str(path.relative_to(REPO))
+        for folder in (REPO, REPO / "benchmarks")
+        for path in folder.iterdir()
+        if path.name != "__pycache__"
+    }

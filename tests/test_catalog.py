@@ -91,7 +91,10 @@ def elsewhere(tmp_path_factory, monkeypatch):
 
 
 def test_explicit_entry_wins_over_a_matching_pattern(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         "{layer}_{name}":
           type: pandas.ParquetDataset
           filepath: data/{layer}/{name}.pq
@@ -99,7 +102,8 @@ def test_explicit_entry_wins_over_a_matching_pattern(tmp_path):
         raw_companies:
           type: pandas.CSVDataset
           filepath: data/01_raw/companies.csv
-    """)
+    """,
+    )
     spec = make_catalog(tmp_path).spec("raw_companies")
 
     assert spec.source is Source.EXPLICIT
@@ -124,7 +128,10 @@ def test_explicit_entry_wins_over_a_matching_pattern(tmp_path):
     ],
 )
 def test_pattern_precedence_is_kedros(tmp_path, name, pattern, filepath):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         "{layer}_{name}":
           type: pandas.CSVDataset
           filepath: data/by_layer/{layer}/{name}.csv
@@ -144,7 +151,8 @@ def test_pattern_precedence_is_kedros(tmp_path, name, pattern, filepath):
         "{layer}_{name}_data":
           type: pandas.CSVDataset
           filepath: data/by_layer_data/{layer}/{name}.csv
-    """)
+    """,
+    )
     spec = make_catalog(tmp_path).spec(name)
 
     assert spec.source is Source.PATTERN
@@ -178,25 +186,37 @@ _CATCH_ALL = {"{anything}": {"type": "pickle.PickleDataset", "filepath": "data/{
 
 @pytest.mark.parametrize("catch_all", [False, True], ids=["no-catch-all", "catch-all"])
 @settings(max_examples=300, deadline=None)
-@given(name=st.from_regex(r"(raw_)?[a-z]{1,5}(_[0-9]{2,4})?(\.(int_)?[a-z]{1,5})?(_model)?",
-                          fullmatch=True) | st.just("companies"))
+@given(
+    name=st.from_regex(
+        r"(raw_)?[a-z]{1,5}(_[0-9]{2,4})?(\.(int_)?[a-z]{1,5})?(_model)?", fullmatch=True
+    )
+    | st.just("companies")
+)
 def test_every_name_resolves_as_kedros_resolver_does(catch_all, name):
     config = {**_FACTORY_CONFIG, **(_CATCH_ALL if catch_all else {})}
     root = Path("/project")
     absolute = _convert_paths_to_absolute_posix(root, copy.deepcopy(config))
-    kedro = CatalogConfigResolver(absolute, credentials=CredentialNames(),
-                                  default_runtime_patterns=DataCatalog.default_runtime_patterns)
+    kedro = CatalogConfigResolver(
+        absolute,
+        credentials=CredentialNames(),
+        default_runtime_patterns=DataCatalog.default_runtime_patterns,
+    )
 
     spec = Catalog(config, root).spec(name)
 
     assert spec.config == kedro.resolve_pattern(name)
-    assert spec.pattern == (None if name in kedro.config else
-                            kedro.match_dataset_pattern(name) or
-                            kedro.match_user_catch_all_pattern(name))
+    assert spec.pattern == (
+        None
+        if name in kedro.config
+        else kedro.match_dataset_pattern(name) or kedro.match_user_catch_all_pattern(name)
+    )
 
 
 def test_user_catch_all_pattern_takes_unmatched_names(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         "{name}_model":
           type: pickle.PickleDataset
           filepath: data/06_models/{name}.pkl
@@ -204,7 +224,8 @@ def test_user_catch_all_pattern_takes_unmatched_names(tmp_path):
         "{name}":
           type: pandas.CSVDataset
           filepath: data/any/{name}.csv
-    """)
+    """,
+    )
     catalog = make_catalog(tmp_path)
 
     spec = catalog.spec("companies")
@@ -214,7 +235,8 @@ def test_user_catch_all_pattern_takes_unmatched_names(tmp_path):
     assert not spec.is_memory
     assert spec.filepath == (tmp_path / "data/any/companies.csv").as_posix()
     assert spec.declared.location == Location(
-        "conf/base/catalog.yml", line_of(tmp_path, "conf/base/catalog.yml", "{name}"))
+        "conf/base/catalog.yml", line_of(tmp_path, "conf/base/catalog.yml", "{name}")
+    )
     # a more specific pattern still comes first
     assert catalog.spec("reg_model").pattern == "{name}_model"
     real = kedro_catalog(tmp_path).get("companies")
@@ -222,11 +244,15 @@ def test_user_catch_all_pattern_takes_unmatched_names(tmp_path):
 
 
 def test_unmatched_name_falls_to_the_default_memory_dataset(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         "{name}_model":
           type: pickle.PickleDataset
           filepath: data/06_models/{name}.pkl
-    """)
+    """,
+    )
     spec = make_catalog(tmp_path).spec("scored")
 
     assert spec.source is Source.DEFAULT
@@ -245,17 +271,24 @@ def test_unmatched_name_falls_to_the_default_memory_dataset(tmp_path):
 
 
 def test_memory_dataset_declared_by_a_pattern_is_a_pattern_and_memory(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         "{name}_mem":
           type: MemoryDataset
-    """)
+    """,
+    )
     spec = make_catalog(tmp_path).spec("scratch_mem")
     assert spec.source is Source.PATTERN and spec.pattern == "{name}_mem"
     assert spec.is_memory
 
 
 def test_transcoded_names_resolve_to_their_own_entry(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         "features@pandas":
           type: pandas.ParquetDataset
           filepath: data/04_feature/features.pq
@@ -263,7 +296,8 @@ def test_transcoded_names_resolve_to_their_own_entry(tmp_path):
         "features@spark":
           type: spark.SparkDataset
           filepath: data/04_feature/features_spark.pq
-    """)
+    """,
+    )
     catalog = make_catalog(tmp_path)
     pandas_spec, spark_spec = catalog.spec("features@pandas"), catalog.spec("features@spark")
 
@@ -282,11 +316,15 @@ def test_transcoded_names_resolve_to_their_own_entry(tmp_path):
 
 
 def test_spec_is_cached_per_name(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         companies:
           type: pandas.CSVDataset
           filepath: data/companies.csv
-    """)
+    """,
+    )
     catalog = make_catalog(tmp_path)
     assert catalog.spec("companies") is catalog.spec("companies")
 
@@ -295,7 +333,10 @@ def test_spec_is_cached_per_name(tmp_path):
 
 
 def test_relative_filepath_and_path_are_made_absolute_against_the_root(tmp_path, elsewhere):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         companies:
           type: pandas.CSVDataset
           filepath: data/01_raw/companies.csv
@@ -308,7 +349,8 @@ def test_relative_filepath_and_path_are_made_absolute_against_the_root(tmp_path,
         absolute:
           type: pandas.CSVDataset
           filepath: /srv/shared/absolute.csv
-    """)
+    """,
+    )
     write(tmp_path, "data/01_raw/companies.csv", "a\n1\n")
     write(tmp_path, "data/01_raw/parts/p1.csv", "a\n1\n")
     # a decoy at the same relative path under the CWD
@@ -339,11 +381,15 @@ def test_relative_filepath_and_path_are_made_absolute_against_the_root(tmp_path,
 
 
 def test_missing_local_file_does_not_exist(tmp_path, elsewhere):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         scaler:
           type: pickle.PickleDataset
           filepath: data/06_models/scaler.pkl
-    """)
+    """,
+    )
     write(elsewhere, "data/06_models/scaler.pkl")  # only under the CWD
     spec = make_catalog(tmp_path).spec("scaler")
     assert spec.load_path == tmp_path / "data/06_models/scaler.pkl"
@@ -353,11 +399,15 @@ def test_missing_local_file_does_not_exist(tmp_path, elsewhere):
 
 def test_file_url_is_local(tmp_path):
     write(tmp_path, "data/x.csv", "a\n1\n")
-    write(tmp_path, "conf/base/catalog.yml", f"""
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        f"""
         x:
           type: pandas.CSVDataset
           filepath: file://{(tmp_path / "data/x.csv").as_posix()}
-    """)
+    """,
+    )
     spec = make_catalog(tmp_path).spec("x")
     assert spec.protocol == "file"
     assert spec.load_path == tmp_path / "data/x.csv"
@@ -369,7 +419,10 @@ def test_file_url_is_local(tmp_path):
 
 
 def test_cached_dataset_is_unwrapped(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         lookup:
           type: CachedDataset
           dataset:
@@ -385,7 +438,8 @@ def test_cached_dataset_is_unwrapped(tmp_path):
           type: CachedDataset
           dataset:
             type: MemoryDataset
-    """)
+    """,
+    )
     write(tmp_path, "data/01_raw/lookup.csv", "a\n1\n")
     catalog = make_catalog(tmp_path)
 
@@ -410,7 +464,10 @@ def test_cached_dataset_is_unwrapped(tmp_path):
 
 @pytest.fixture
 def versioned_project(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         companies:
           type: pandas.CSVDataset
           filepath: data/01_raw/companies.csv
@@ -445,7 +502,8 @@ def versioned_project(tmp_path):
           type: partitions.PartitionedDataset
           path: data/01_raw/parts
           dataset: pandas.CSVDataset
-    """)
+    """,
+    )
     write(tmp_path, "data/01_raw/companies.csv", "a\n1\n")
     write(tmp_path, "data/01_raw/parts/p.csv", "a\n1\n")
     for version in (V1, V2):
@@ -501,12 +559,16 @@ def test_pinned_version_that_is_not_on_disk(versioned_project):
 
 
 def test_versioned_without_any_version_has_no_load_path(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         never_saved:
           type: pickle.PickleDataset
           filepath: data/06_models/never_saved.pkl
           versioned: true
-    """)
+    """,
+    )
     # an unversioned file at the base path is not a version
     write(tmp_path, "data/06_models/never_saved.pkl")
     spec = make_catalog(tmp_path).spec("never_saved")
@@ -522,7 +584,10 @@ def test_versioned_without_any_version_has_no_load_path(tmp_path):
 
 
 def test_remote_protocol_cannot_be_checked_statically(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         s3_data:
           type: pandas.CSVDataset
           filepath: s3://my-bucket/raw/data.csv
@@ -531,7 +596,8 @@ def test_remote_protocol_cannot_be_checked_statically(tmp_path):
         gcs_data:
           type: pandas.CSVDataset
           filepath: gcs://my-bucket/raw/data.csv
-    """)
+    """,
+    )
     catalog = make_catalog(tmp_path, {"s3_data": V1})
 
     s3 = catalog.spec("s3_data")
@@ -548,7 +614,10 @@ def test_remote_protocol_cannot_be_checked_statically(tmp_path):
 
 
 def test_credentials_name_is_kept_and_never_read(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         s3_data:
           type: pandas.CSVDataset
           filepath: s3://my-bucket/raw/data.csv
@@ -565,31 +634,44 @@ def test_credentials_name_is_kept_and_never_read(tmp_path):
             type: pandas.CSVDataset
             filepath: s3://my-bucket/raw/cached.csv
             credentials: cache_creds
-    """)
-    write(tmp_path, "conf/local/credentials.yml", """
+    """,
+    )
+    write(
+        tmp_path,
+        "conf/local/credentials.yml",
+        """
         s3_creds:
           key: AKIA-SECRET-KEY
           secret: TOP-SECRET-VALUE
         db_creds:
           con: postgresql://user:TOP-SECRET-VALUE@host/db
-    """)
+    """,
+    )
     config = conf(tmp_path)
     # Kedro itself needs the credentials to build its resolver ...
     with pytest.raises(KeyError, match="Unable to find credentials"):
-        CatalogConfigResolver(_convert_paths_to_absolute_posix(tmp_path, copy.deepcopy(config)),
-                              credentials={},
-                              default_runtime_patterns=DataCatalog.default_runtime_patterns)
+        CatalogConfigResolver(
+            _convert_paths_to_absolute_posix(tmp_path, copy.deepcopy(config)),
+            credentials={},
+            default_runtime_patterns=DataCatalog.default_runtime_patterns,
+        )
     # ... ours does not
     catalog = make_catalog(tmp_path)
 
-    for name, credentials in [("s3_data", "s3_creds"), ("orders_table", "db_creds"),
-                              ("cached_remote", "cache_creds")]:
+    for name, credentials in [
+        ("s3_data", "s3_creds"),
+        ("orders_table", "db_creds"),
+        ("cached_remote", "cache_creds"),
+    ]:
         spec = catalog.spec(name)
         assert spec.credentials == credentials
         assert "SECRET" not in repr(spec.config) and "SECRET" not in repr(spec)
     assert catalog.spec("s3_data").config["credentials"] == "s3_creds"
     assert catalog.spec("orders_table").config == {
-        "type": "pandas.SQLTableDataset", "table_name": "orders", "credentials": "db_creds"}
+        "type": "pandas.SQLTableDataset",
+        "table_name": "orders",
+        "credentials": "db_creds",
+    }
     assert catalog.spec("orders_table").filepath is None
     assert catalog.spec("orders_table").exists is None
 
@@ -598,7 +680,10 @@ def test_credentials_name_is_kept_and_never_read(tmp_path):
 
 
 def test_declared_points_at_the_entry_and_local_wins(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         # raw data
         companies:
           type: pandas.CSVDataset
@@ -611,32 +696,48 @@ def test_declared_points_at_the_entry_and_local_wins(tmp_path):
         "{name}_model":
           type: pickle.PickleDataset
           filepath: data/06_models/{name}.pkl
-    """)
-    write(tmp_path, "conf/base/catalog_extra.yml", """
+    """,
+    )
+    write(
+        tmp_path,
+        "conf/base/catalog_extra.yml",
+        """
         reviews:
           type: pandas.CSVDataset
           filepath: data/01_raw/reviews.csv
-    """)
-    write(tmp_path, "conf/local/catalog.yml", """
+    """,
+    )
+    write(
+        tmp_path,
+        "conf/local/catalog.yml",
+        """
 
         companies:
           type: pandas.CSVDataset
           filepath: data/01_raw/companies_local.csv
-    """)
+    """,
+    )
     catalog = make_catalog(tmp_path)
-    base, extra, local = ("conf/base/catalog.yml", "conf/base/catalog_extra.yml",
-                          "conf/local/catalog.yml")
+    base, extra, local = (
+        "conf/base/catalog.yml",
+        "conf/base/catalog_extra.yml",
+        "conf/local/catalog.yml",
+    )
 
     companies = catalog.spec("companies")
-    assert companies.declared == Declaration(Location(local, line_of(tmp_path, local, "companies")),
-                                             "local")
+    assert companies.declared == Declaration(
+        Location(local, line_of(tmp_path, local, "companies")), "local"
+    )
     assert companies.filepath == (tmp_path / "data/01_raw/companies_local.csv").as_posix()
     assert catalog.spec("shuttles").declared == Declaration(
-        Location(base, line_of(tmp_path, base, "shuttles")), "base")
+        Location(base, line_of(tmp_path, base, "shuttles")), "base"
+    )
     assert catalog.spec("reviews").declared == Declaration(
-        Location(extra, line_of(tmp_path, extra, "reviews")), "base")
+        Location(extra, line_of(tmp_path, extra, "reviews")), "base"
+    )
     assert catalog.spec("regressor_model").declared == Declaration(
-        Location(base, line_of(tmp_path, base, "{name}_model")), "base")
+        Location(base, line_of(tmp_path, base, "{name}_model")), "base"
+    )
     assert line_of(tmp_path, base, "companies") == 2  # sanity: the helper counts from 1
 
 
@@ -644,7 +745,10 @@ def test_declared_points_at_the_entry_and_local_wins(tmp_path):
 
 
 def test_conf_locations_find_nested_keys_and_closest_parent(tmp_path):
-    write(tmp_path, "conf/base/parameters.yml", """
+    write(
+        tmp_path,
+        "conf/base/parameters.yml",
+        """
         threshold: 0.5
         model_options:
           test_size: 0.2
@@ -655,10 +759,15 @@ def test_conf_locations_find_nested_keys_and_closest_parent(tmp_path):
           nested:
             deep:
               deeper: 1
-    """)
-    write(tmp_path, "conf/local/parameters.yml", """
+    """,
+    )
+    write(
+        tmp_path,
+        "conf/local/parameters.yml",
+        """
         threshold: 0.7
-    """)
+    """,
+    )
     locations = ConfLocations.scan(tmp_path, tmp_path / "conf", ["base", "local"], ["parameters*"])
     base = "conf/base/parameters.yml"
 
@@ -673,27 +782,44 @@ def test_conf_locations_find_nested_keys_and_closest_parent(tmp_path):
     assert locations.find("unknown") is None
     assert locations.find("unknown", "child") is None
     # the run env wins
-    assert locations.find("threshold") == Declaration(Location("conf/local/parameters.yml", 1),
-                                                      "local")
+    assert locations.find("threshold") == Declaration(
+        Location("conf/local/parameters.yml", 1), "local"
+    )
 
 
 def test_conf_locations_reads_the_files_kedro_reads(tmp_path):
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         shown:
           type: MemoryDataset
-    """)
-    write(tmp_path, "conf/base/sub/catalog.yml", """
+    """,
+    )
+    write(
+        tmp_path,
+        "conf/base/sub/catalog.yml",
+        """
         nested:
           type: MemoryDataset
-    """)
-    write(tmp_path, "conf/base/.ipynb_checkpoints/catalog.yml", """
+    """,
+    )
+    write(
+        tmp_path,
+        "conf/base/.ipynb_checkpoints/catalog.yml",
+        """
         hidden:
           type: MemoryDataset
-    """)
-    write(tmp_path, "conf/base/catalog.txt", """
+    """,
+    )
+    write(
+        tmp_path,
+        "conf/base/catalog.txt",
+        """
         not_config:
           type: MemoryDataset
-    """)
+    """,
+    )
     write(tmp_path, "conf/base/broken_catalog.yml", "a: [unclosed\n")
     patterns = ["catalog*", "**/catalog*"]
     locations = ConfLocations.scan(tmp_path, tmp_path / "conf", ["base", "local"], patterns)
@@ -707,7 +833,10 @@ def test_conf_locations_reads_the_files_kedro_reads(tmp_path):
     (tmp_path / "conf/local").mkdir()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        kedro_conf = OmegaConfigLoader(str(tmp_path / "conf"), base_env="base",
-                                       default_run_env="local",
-                                       config_patterns={"catalog": patterns})["catalog"]
+        kedro_conf = OmegaConfigLoader(
+            str(tmp_path / "conf"),
+            base_env="base",
+            default_run_env="local",
+            config_patterns={"catalog": patterns},
+        )["catalog"]
     assert sorted(kedro_conf) == ["nested", "shown"]

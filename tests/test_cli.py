@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import REPO, python, servecheck
-
 from kedro_servecheck.lint.rules import ALL_RULES
+
+from conftest import REPO, python, servecheck
 
 
 def test_no_command_means_check_of_the_current_folder():
@@ -32,8 +32,9 @@ def test_exit_zero_and_output_file(tmp_path):
 
 
 def test_select_and_ignore_take_prefixes():
-    run = servecheck("check", "fixtures/broken", "--select", "SC2", "--ignore", "SC205,SC206",
-                     "-f", "json")
+    run = servecheck(
+        "check", "fixtures/broken", "--select", "SC2", "--ignore", "SC205,SC206", "-f", "json"
+    )
     assert {f["code"] for f in run.json()["findings"]} == {"SC201", "SC202", "SC203", "SC204"}
 
 
@@ -60,7 +61,9 @@ def test_rules_lists_the_catalogue_and_rule_explains_one():
     assert doc.returncode == 0 and doc.stdout.startswith("# artifact-not-persisted (SC201)")
     as_json = servecheck("rule", "SC201", "--format", "json").json()
     assert as_json["code"] == "SC201" and as_json["severity"] == "error"
-    assert as_json["examples"]["invalid"][0]["pipeline"] == "predict(features, model) -> predictions"
+    assert (
+        as_json["examples"]["invalid"][0]["pipeline"] == "predict(features, model) -> predictions"
+    )
     listed = servecheck("rules", "--format", "json").json()
     assert [rule["code"] for rule in listed] == [rule.code for rule in ALL_RULES]
     unknown = servecheck("rule", "SC999")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from conftest import python, servecheck
 
 try:
@@ -28,14 +29,20 @@ def codes(project: Path, *args: str) -> set[str]:
 
 
 def test_select_and_ignore_come_from_the_file_and_the_command_line(project_copy):
-    broken = configure(project_copy("broken"), '[tool.servecheck]\nselect = ["SC2"]\n'
-                                               'ignore = ["SC205"]\n')
+    broken = configure(
+        project_copy("broken"), '[tool.servecheck]\nselect = ["SC2"]\nignore = ["SC205"]\n'
+    )
     assert codes(broken) == {"SC201", "SC202", "SC203", "SC204", "SC206"}
     # --select replaces the file's select; the file's ignore still applies
     assert codes(broken, "--select", "SC205,SC3") == {"SC301", "SC302", "SC303", "SC304"}
     # --extend-select adds to the file's select, --ignore removes on top of the file's ignore
     assert codes(broken, "--extend-select", "SC401", "--ignore", "SC206") == {
-        "SC201", "SC202", "SC203", "SC204", "SC401"}
+        "SC201",
+        "SC202",
+        "SC203",
+        "SC204",
+        "SC401",
+    }
 
 
 def test_extend_select_of_the_file_adds_to_the_command_line_select(project_copy):
@@ -44,14 +51,16 @@ def test_extend_select_of_the_file_adds_to_the_command_line_select(project_copy)
 
 
 def test_select_all_with_prefixes_ignored(project_copy):
-    broken = configure(project_copy("broken"), '[tool.servecheck]\nselect = ["ALL"]\n'
-                                               'ignore = ["SC2", "SC30"]\n')
+    broken = configure(
+        project_copy("broken"), '[tool.servecheck]\nselect = ["ALL"]\nignore = ["SC2", "SC30"]\n'
+    )
     assert codes(broken) == {"SC002", "SC103", "SC401"}
 
 
 def test_strict_and_exit_zero_from_the_file_and_overridden(project_copy):
-    broken = configure(project_copy("broken"), '[tool.servecheck]\nselect = ["SC205"]\n'
-                                               "strict = true\n")
+    broken = configure(
+        project_copy("broken"), '[tool.servecheck]\nselect = ["SC205"]\nstrict = true\n'
+    )
     strict = servecheck("check", broken, "--format", "json")
     assert strict.returncode == 1 and strict.json()["pipelines"][0]["status"] == "fail"
     assert servecheck("check", broken, "--no-strict").returncode == 0
@@ -60,9 +69,12 @@ def test_strict_and_exit_zero_from_the_file_and_overridden(project_copy):
 
 
 def test_severity_override_applies_before_the_gate(project_copy):
-    broken = configure(project_copy("broken"), '[tool.servecheck]\nselect = ["SC202", "SC205"]\n'
-                                               '[tool.servecheck.severity]\nSC205 = "error"\n'
-                                               'SC202 = "info"\n')
+    broken = configure(
+        project_copy("broken"),
+        '[tool.servecheck]\nselect = ["SC202", "SC205"]\n'
+        '[tool.servecheck.severity]\nSC205 = "error"\n'
+        'SC202 = "info"\n',
+    )
     run = servecheck("check", broken, "--format", "json")
     assert run.returncode == 1  # SC205 is an error now, without --strict
     severities = {f["code"]: f["severity"] for f in run.json()["findings"]}
@@ -71,7 +83,9 @@ def test_severity_override_applies_before_the_gate(project_copy):
 
 
 def test_ignore_findings_by_dataset_glob_and_pipeline(project_copy):
-    broken = configure(project_copy("broken"), """
+    broken = configure(
+        project_copy("broken"),
+        """
 [[tool.servecheck.ignore-findings]]
 codes = ["SC2"]
 dataset = "calib*"
@@ -86,7 +100,8 @@ reason = "trained in CI before export"
 codes = ["SC204"]
 pipeline = "training"
 reason = "another pipeline: does not apply"
-""")
+""",
+    )
     found = codes(broken, "--select", "SC2")
     assert found == {"SC201", "SC204", "SC205"}  # SC203, SC206 (calib*) and SC202 dropped
 
@@ -94,22 +109,39 @@ reason = "another pipeline: does not apply"
 @pytest.mark.parametrize(
     ("toml", "expected"),
     [
-        ('[tool.servecheck]\nselct = ["SC2"]\n', "Unknown key `selct` in [tool.servecheck] "
-                                                  "(did you mean `select`?)"),
+        (
+            '[tool.servecheck]\nselct = ["SC2"]\n',
+            "Unknown key `selct` in [tool.servecheck] (did you mean `select`?)",
+        ),
         ('[tool.servecheck]\nstrict = "yes"\n', "`strict` in [tool.servecheck] must be true or"),
         ('[tool.servecheck]\nignore = "SC205"\n', "`ignore` in [tool.servecheck] must be a list"),
-        ('[tool.servecheck]\nselect = ["SC2X"]\n', "Unknown rule code or prefix 'SC2X' in "
-                                                   "`select` of [tool.servecheck]"),
+        (
+            '[tool.servecheck]\nselect = ["SC2X"]\n',
+            "Unknown rule code or prefix 'SC2X' in `select` of [tool.servecheck]",
+        ),
         ('[tool.servecheck.severity]\nSC205 = "fatal"\n', 'must be one of "error", "warning",'),
-        ('[tool.servecheck.severity]\nSC2 = "error"\n', "'SC2' in [tool.servecheck.severity] is "
-                                                        "a prefix"),
+        (
+            '[tool.servecheck.severity]\nSC2 = "error"\n',
+            "'SC2' in [tool.servecheck.severity] is a prefix",
+        ),
         ('[[tool.servecheck.ignore-findings]]\ncodes = ["SC202"]\n', "has no `reason`"),
-        ('[[tool.servecheck.ignore-findings]]\ncodes = ["SC202"]\nreason = "r"\ndatset = "m"\n',
-         "Unknown key `datset` in [[tool.servecheck.ignore-findings]] (did you mean `dataset`?)"),
+        (
+            '[[tool.servecheck.ignore-findings]]\ncodes = ["SC202"]\nreason = "r"\ndatset = "m"\n',
+            "Unknown key `datset` in [[tool.servecheck.ignore-findings]] (did you mean `dataset`?)",
+        ),
         ('[tool.servecheck.pipelines.inference]\ninptu = "request"\n', "(did you mean `input`?)"),
     ],
-    ids=["unknown-key", "not-a-bool", "not-a-list", "unknown-code", "bad-severity",
-         "severity-prefix", "missing-reason", "unknown-entry-key", "unknown-pipeline-key"],
+    ids=[
+        "unknown-key",
+        "not-a-bool",
+        "not-a-list",
+        "unknown-code",
+        "bad-severity",
+        "severity-prefix",
+        "missing-reason",
+        "unknown-entry-key",
+        "unknown-pipeline-key",
+    ],
 )
 def test_invalid_settings_exit_2_naming_the_file_and_key(project_copy, toml, expected):
     project = configure(project_copy("churn"), toml)
@@ -120,14 +152,16 @@ def test_invalid_settings_exit_2_naming_the_file_and_key(project_copy, toml, exp
 
 
 def test_error_points_at_the_line_of_the_key(project_copy):
-    project = configure(project_copy("churn"), '[tool.servecheck]\nstrict = true\nselct = []\n')
+    project = configure(project_copy("churn"), "[tool.servecheck]\nstrict = true\nselct = []\n")
     lines = (project / "pyproject.toml").read_text().splitlines()
     run = servecheck("check", project)
     assert f"in pyproject.toml:{lines.index('selct = []') + 1}\n" in run.stderr
 
 
 def test_show_settings_prints_the_effective_settings_without_checking(project_copy):
-    broken = configure(project_copy("broken"), """
+    broken = configure(
+        project_copy("broken"),
+        """
 [tool.servecheck]
 select = ["SC2"]
 ignore = ["SC205"]
@@ -140,9 +174,18 @@ SC202 = "warning"
 codes = ["SC206"]
 dataset = "calibration"
 reason = "renamed in the next release"
-""")
-    args = ("check", broken, "--show-settings", "--extend-select", "SC401", "--no-strict",
-            "--output", "report_table")
+""",
+    )
+    args = (
+        "check",
+        broken,
+        "--show-settings",
+        "--extend-select",
+        "SC401",
+        "--no-strict",
+        "--output",
+        "report_table",
+    )
     shown = servecheck(*args, "--format", "json")
     assert shown.returncode == 0, shown.stderr
     assert shown.json() == {
@@ -152,20 +195,23 @@ reason = "renamed in the next release"
         "strict": False,
         "exit-zero": False,
         "severity": {"SC202": "warning"},
-        "ignore-findings": [{"codes": ["SC206"], "dataset": "calibration",
-                             "reason": "renamed in the next release"}],
+        "ignore-findings": [
+            {"codes": ["SC206"], "dataset": "calibration", "reason": "renamed in the next release"}
+        ],
         "pipelines": {"inference": {"input": "request", "output": "report_table"}},
     }
     as_toml = servecheck(*args)
     assert as_toml.returncode == 0 and as_toml.stdout.startswith("# effective settings (env local)")
     table = tomllib.loads(as_toml.stdout)["tool"]["servecheck"]
     assert {key: table[key] for key in shown.json() if key != "env"} == {
-        key: value for key, value in shown.json().items() if key != "env"}
+        key: value for key, value in shown.json().items() if key != "env"
+    }
 
 
 def test_the_api_reads_the_file_and_takes_overrides(project_copy):
-    broken = configure(project_copy("broken"), '[tool.servecheck]\nselect = ["SC205"]\n'
-                                               "strict = true\n")
+    broken = configure(
+        project_copy("broken"), '[tool.servecheck]\nselect = ["SC205"]\nstrict = true\n'
+    )
     code = (
         "import json\n"
         "from kedro_servecheck import check\n"

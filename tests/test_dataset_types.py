@@ -46,8 +46,9 @@ def family_exports() -> list[tuple[str, str, str]]:
             continue
         for node in ast.walk(ast.parse(init.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
-                exports += [(family, alias.asname or alias.name, node.module)
-                            for alias in node.names]
+                exports += [
+                    (family, alias.asname or alias.name, node.module) for alias in node.names
+                ]
     return sorted(set(exports))
 
 
@@ -69,8 +70,11 @@ class LocalDataset(AbstractDataset):
 
 # -- normalisation ---------------------------------------------------------------------------------
 
-CSV = ("pandas.CSVDataset", "kedro_datasets.pandas.CSVDataset",
-       "kedro_datasets.pandas.csv_dataset.CSVDataset")
+CSV = (
+    "pandas.CSVDataset",
+    "kedro_datasets.pandas.CSVDataset",
+    "kedro_datasets.pandas.csv_dataset.CSVDataset",
+)
 MEMORY = ("MemoryDataset", "kedro.io.MemoryDataset", "kedro.io.memory_dataset.MemoryDataset")
 
 
@@ -80,22 +84,44 @@ MEMORY = ("MemoryDataset", "kedro.io.MemoryDataset", "kedro.io.memory_dataset.Me
         *[(s, *CSV) for s in CSV],
         *[(s, "MemoryDataset", *MEMORY[1:]) for s in MEMORY],
         (MemoryDataset, "MemoryDataset", *MEMORY[1:]),
-        ("SharedMemoryDataset", "SharedMemoryDataset", "kedro.io.SharedMemoryDataset",
-         "kedro.io.shared_memory_dataset.SharedMemoryDataset"),
-        ("kedro.io.CachedDataset", "CachedDataset", "kedro.io.CachedDataset",
-         "kedro.io.cached_dataset.CachedDataset"),
-        (CachedDataset, "CachedDataset", "kedro.io.CachedDataset",
-         "kedro.io.cached_dataset.CachedDataset"),
-        ("pandas.SQLTableDataset", "pandas.SQLTableDataset",
-         "kedro_datasets.pandas.SQLTableDataset",
-         "kedro_datasets.pandas.sql_dataset.SQLTableDataset"),
-        ("my_pkg.datasets.FooDataset", "my_pkg.datasets.FooDataset",
-         "my_pkg.datasets.FooDataset", None),
+        (
+            "SharedMemoryDataset",
+            "SharedMemoryDataset",
+            "kedro.io.SharedMemoryDataset",
+            "kedro.io.shared_memory_dataset.SharedMemoryDataset",
+        ),
+        (
+            "kedro.io.CachedDataset",
+            "CachedDataset",
+            "kedro.io.CachedDataset",
+            "kedro.io.cached_dataset.CachedDataset",
+        ),
+        (
+            CachedDataset,
+            "CachedDataset",
+            "kedro.io.CachedDataset",
+            "kedro.io.cached_dataset.CachedDataset",
+        ),
+        (
+            "pandas.SQLTableDataset",
+            "pandas.SQLTableDataset",
+            "kedro_datasets.pandas.SQLTableDataset",
+            "kedro_datasets.pandas.sql_dataset.SQLTableDataset",
+        ),
+        (
+            "my_pkg.datasets.FooDataset",
+            "my_pkg.datasets.FooDataset",
+            "my_pkg.datasets.FooDataset",
+            None,
+        ),
         # a class named like a kedro.io one, outside kedro.io, is custom
         ("my_pkg.MemoryDataset", "my_pkg.MemoryDataset", "my_pkg.MemoryDataset", None),
-        ("kedro_datasets_experimental.langfuse.TraceDataset",
-         "kedro_datasets_experimental.langfuse.TraceDataset",
-         "kedro_datasets_experimental.langfuse.TraceDataset", None),
+        (
+            "kedro_datasets_experimental.langfuse.TraceDataset",
+            "kedro_datasets_experimental.langfuse.TraceDataset",
+            "kedro_datasets_experimental.langfuse.TraceDataset",
+            None,
+        ),
     ],
     ids=str,
 )
@@ -159,11 +185,20 @@ def test_dataset_type_is_a_frozen_value():
 
 @pytest.mark.parametrize(
     "short",
-    ["pandas.CSVDataset", "pandas.ParquetDataset", "pandas.SQLTableDataset",
-     "pandas.SQLQueryDataset", "pandas.GenericDataset", "pickle.PickleDataset",
-     "json.JSONDataset", "yaml.YAMLDataset", "text.TextDataset",
-     "partitions.PartitionedDataset", "partitions.IncrementalDataset",
-     "email.EmailMessageDataset"],
+    [
+        "pandas.CSVDataset",
+        "pandas.ParquetDataset",
+        "pandas.SQLTableDataset",
+        "pandas.SQLQueryDataset",
+        "pandas.GenericDataset",
+        "pickle.PickleDataset",
+        "json.JSONDataset",
+        "yaml.YAMLDataset",
+        "text.TextDataset",
+        "partitions.PartitionedDataset",
+        "partitions.IncrementalDataset",
+        "email.EmailMessageDataset",
+    ],
 )
 def test_module_matches_the_real_class(short):
     family, cls = short.split(".")
@@ -179,11 +214,13 @@ def test_module_of_the_brief_example():
     import kedro_datasets.pandas
 
     assert dataset_type("pandas.CSVDataset").module == (
-        f"{kedro_datasets.pandas.CSVDataset.__module__}.CSVDataset")
+        f"{kedro_datasets.pandas.CSVDataset.__module__}.CSVDataset"
+    )
 
 
-@pytest.mark.parametrize(("family", "cls", "submodule"), EXPORTS,
-                         ids=[f"{f}.{c}" for f, c, _ in EXPORTS])
+@pytest.mark.parametrize(
+    ("family", "cls", "submodule"), EXPORTS, ids=[f"{f}.{c}" for f, c, _ in EXPORTS]
+)
 def test_every_exported_kedro_datasets_class_is_known(family, cls, submodule):
     """Every class a family exports has its module and no resolution problem.
 
@@ -264,9 +301,17 @@ def test_unknown_kedro_datasets_family_is_a_problem(spelling):
 
 @pytest.mark.parametrize(
     "spelling",
-    [*CSV, *MEMORY, MemoryDataset, "CachedDataset", "SharedMemoryDataset",
-     "pickle.PickleDataset", "pandas.SQLTableDataset", "partitions.PartitionedDataset",
-     f"{__name__}.LocalDataset"],
+    [
+        *CSV,
+        *MEMORY,
+        MemoryDataset,
+        "CachedDataset",
+        "SharedMemoryDataset",
+        "pickle.PickleDataset",
+        "pandas.SQLTableDataset",
+        "partitions.PartitionedDataset",
+        f"{__name__}.LocalDataset",
+    ],
     ids=str,
 )
 def test_no_resolution_problem_when_kedro_can_import(spelling):
@@ -323,9 +368,13 @@ def test_missing_requirements():
 def all_spellings() -> list[str]:
     spellings = []
     for family, cls, submodule in EXPORTS:
-        spellings += [f"{family}.{cls}", f"kedro_datasets.{family}.{cls}",
-                      f"kedro_datasets.{family}.{submodule}.{cls}", f"{family}.{cls}Typo",
-                      f"{family}.{cls.replace('Dataset', 'DataSet')}"]
+        spellings += [
+            f"{family}.{cls}",
+            f"kedro_datasets.{family}.{cls}",
+            f"kedro_datasets.{family}.{submodule}.{cls}",
+            f"{family}.{cls}Typo",
+            f"{family}.{cls.replace('Dataset', 'DataSet')}",
+        ]
     return spellings + list(_KNOWN)
 
 
@@ -339,8 +388,9 @@ def test_dataset_type_does_not_import_dataset_modules():
     before = set(sys.modules)
     for spelling in all_spellings():
         exercise(spelling)
-    imported = sorted(name for name in set(sys.modules) - before
-                      if name.startswith("kedro_datasets."))
+    imported = sorted(
+        name for name in set(sys.modules) - before if name.startswith("kedro_datasets.")
+    )
     assert imported == []
     assert "kedro_datasets.spark.spark_dataset" not in sys.modules
     assert "kedro_datasets.spark" not in sys.modules
@@ -358,8 +408,13 @@ for spelling in all_spellings():
 after = sorted(n for n in sys.modules if n.startswith("kedro_datasets."))
 print(json.dumps([before, after]))
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, cwd=Path(__file__).parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parent.parent,
+    )
     assert done.returncode == 0, done.stderr
     before, after = json.loads(done.stdout.strip().splitlines()[-1])
     assert before == []

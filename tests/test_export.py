@@ -6,7 +6,6 @@ import ast
 import hashlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from conftest import FIXTURES, REPO, python, servecheck
 from export_helpers import model_prediction, native_prediction, read_json
 
@@ -30,8 +30,17 @@ CHURN_SAMPLE = FIXTURES / "churn/data/01_raw/customers_sample.csv"
 
 
 def _export(fixture: str, pipeline: str, sample: str, target: Path, *extra: str):
-    return servecheck("export", f"fixtures/{fixture}", "--pipeline", pipeline, "--output", target,
-                      "--sample", f"fixtures/{fixture}/{sample}", *extra)
+    return servecheck(
+        "export",
+        f"fixtures/{fixture}",
+        "--pipeline",
+        pipeline,
+        "--output",
+        target,
+        "--sample",
+        f"fixtures/{fixture}/{sample}",
+        *extra,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,28 +51,38 @@ def churn_model(tmp_path_factory):
     return target
 
 
-@pytest.mark.parametrize(("fixture", "pipeline", "data_input", "sample"), SERVABLE,
-                         ids=[case[0] for case in SERVABLE])
+@pytest.mark.parametrize(
+    ("fixture", "pipeline", "data_input", "sample"), SERVABLE, ids=[case[0] for case in SERVABLE]
+)
 def test_round_trip_equals_the_native_kedro_run(fixture, pipeline, data_input, sample, tmp_path):
     target = tmp_path / "model"
     run = _export(fixture, pipeline, sample, target, "--verify")
     assert run.returncode == 0, run.stderr
     assert "verified against Kedro's own run" in run.stderr
     predicted = model_prediction(target, FIXTURES / fixture / sample, tmp_path)
-    native = native_prediction(FIXTURES / fixture, pipeline, data_input, FIXTURES / fixture / sample,
-                               tmp_path)
+    native = native_prediction(
+        FIXTURES / fixture, pipeline, data_input, FIXTURES / fixture / sample, tmp_path
+    )
     pd.testing.assert_frame_equal(pd.DataFrame(predicted), native, check_dtype=False)
 
 
 def test_model_layout(churn_model):
     files = {p.relative_to(churn_model).as_posix() for p in churn_model.rglob("*") if p.is_file()}
-    expected = {"MLmodel", "requirements.txt", "python_env.yaml", "conda.yaml",
-                "input_example.json", "servecheck_model.py",
-                "artifacts/serving/pipeline.json", "artifacts/serving/catalog.yml",
-                "artifacts/serving/parameters.yml", "artifacts/serving/report.json",
-                "artifacts/serving/data/scaler/scaler.pkl",
-                "artifacts/serving/data/classifier/classifier.pkl",
-                "code/churn/pipelines/inference/nodes.py"}
+    expected = {
+        "MLmodel",
+        "requirements.txt",
+        "python_env.yaml",
+        "conda.yaml",
+        "input_example.json",
+        "servecheck_model.py",
+        "artifacts/serving/pipeline.json",
+        "artifacts/serving/catalog.yml",
+        "artifacts/serving/parameters.yml",
+        "artifacts/serving/report.json",
+        "artifacts/serving/data/scaler/scaler.pkl",
+        "artifacts/serving/data/classifier/classifier.pkl",
+        "code/churn/pipelines/inference/nodes.py",
+    }
     assert expected <= files
     assert not [f for f in files if f.endswith(".pkl") and "artifacts/serving/data" not in f]
     mlmodel = (churn_model / "MLmodel").read_text()
@@ -73,12 +92,17 @@ def test_model_layout(churn_model):
     assert [n["func"] for n in pipeline["nodes"]] == [
         "churn.pipelines.training.nodes:preprocess",
         "churn.pipelines.inference.nodes:scale_features",
-        "churn.pipelines.inference.nodes:predict"]
+        "churn.pipelines.inference.nodes:predict",
+    ]
     assert read_json(churn_model / "artifacts/serving/parameters.yml") == {
-        "features": ["tenure", "monthly_charges", "is_monthly"], "threshold": 0.5}
+        "features": ["tenure", "monthly_charges", "is_monthly"],
+        "threshold": 0.5,
+    }
     catalog = read_json(churn_model / "artifacts/serving/catalog.yml")
-    assert catalog["scaler"] == {"type": "kedro_datasets.pickle.PickleDataset",
-                                 "filepath": "data/scaler/scaler.pkl"}
+    assert catalog["scaler"] == {
+        "type": "kedro_datasets.pickle.PickleDataset",
+        "filepath": "data/scaler/scaler.pkl",
+    }
 
 
 def test_artifact_hashes_and_provenance(churn_model):
@@ -122,8 +146,14 @@ def test_runtime_imports_only_mlflow_kedro_and_the_standard_library():
 def test_params_override_applies_to_that_call_only(churn_model, tmp_path):
     frozen = model_prediction(churn_model, CHURN_SAMPLE, tmp_path)
     strict = model_prediction(churn_model, CHURN_SAMPLE, tmp_path, params={"threshold": 0.99})
-    native = native_prediction(FIXTURES / "churn", "inference", "customers_to_score",
-                               CHURN_SAMPLE, tmp_path, params={"threshold": 0.99})
+    native = native_prediction(
+        FIXTURES / "churn",
+        "inference",
+        "customers_to_score",
+        CHURN_SAMPLE,
+        tmp_path,
+        params={"threshold": 0.99},
+    )
     pd.testing.assert_frame_equal(pd.DataFrame(strict), native, check_dtype=False)
     assert strict["churn"].sum() < frozen["churn"].sum() or frozen["churn"].sum() == 0
     assert (frozen["churn_probability"] == strict["churn_probability"]).all()
@@ -155,8 +185,13 @@ import mlflow.pyfunc, pandas as pd
 model = mlflow.pyfunc.load_model({str(churn_model)!r})
 print(len(model.predict(pd.read_csv({str(CHURN_SAMPLE)!r}))))
 """
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                          text=True, env={**os.environ, "MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "false"})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MLFLOW_ALLOW_PICKLE_DESERIALIZATION": "false"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(len(pd.read_csv(CHURN_SAMPLE)))]
 
@@ -199,30 +234,54 @@ def test_failed_verification_leaves_nothing(project_copy, tmp_path):
     project = project_copy("churn")
     nodes = project / "src/churn/pipelines/inference/nodes.py"
     # A node that depends on state outside the model: a file next to the working directory.
-    nodes.write_text(nodes.read_text() + "\n\nimport os\n_ORIGINAL_PREDICT = predict\n\n"
-                     "def predict(scaled, classifier, threshold):\n"
-                     "    out = _ORIGINAL_PREDICT(scaled, classifier, threshold)\n"
-                     "    return out.assign(cwd_has_conf=int(os.path.isdir('conf')))\n")
+    nodes.write_text(
+        nodes.read_text() + "\n\nimport os\n_ORIGINAL_PREDICT = predict\n\n"
+        "def predict(scaled, classifier, threshold):\n"
+        "    out = _ORIGINAL_PREDICT(scaled, classifier, threshold)\n"
+        "    return out.assign(cwd_has_conf=int(os.path.isdir('conf')))\n"
+    )
     target = tmp_path / "model"
-    run = servecheck("export", ".", "--pipeline", "inference", "--output", target,
-                     "--sample", CHURN_SAMPLE, "--verify", cwd=project)
+    run = servecheck(
+        "export",
+        ".",
+        "--pipeline",
+        "inference",
+        "--output",
+        target,
+        "--sample",
+        CHURN_SAMPLE,
+        "--verify",
+        cwd=project,
+    )
     assert run.returncode == 1, run.stdout + run.stderr
     assert "differs from Kedro's own run" in run.stderr and "cwd_has_conf" in run.stderr
     assert not target.exists()
 
 
 def test_missing_sample_for_an_undeclared_data_input_is_explained(tmp_path):
-    run = servecheck("export", "fixtures/churn", "--pipeline", "inference", "--output",
-                     tmp_path / "m")
+    run = servecheck(
+        "export", "fixtures/churn", "--pipeline", "inference", "--output", tmp_path / "m"
+    )
     assert run.returncode == 2 and "--sample" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "m").exists()
 
 
 def test_tracking_and_registry_with_sqlite(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    run = servecheck("export", FIXTURES / "churn", "--pipeline", "inference", "--sample",
-                     CHURN_SAMPLE, "--tracking-uri", uri, "--register", "churn-model",
-                     cwd=tmp_path, env={"MLFLOW_TRACKING_URI": ""})
+    run = servecheck(
+        "export",
+        FIXTURES / "churn",
+        "--pipeline",
+        "inference",
+        "--sample",
+        CHURN_SAMPLE,
+        "--tracking-uri",
+        uri,
+        "--register",
+        "churn-model",
+        cwd=tmp_path,
+        env={"MLFLOW_TRACKING_URI": ""},
+    )
     assert run.returncode == 0, run.stderr
     assert "Logged model: models:/" in run.stderr
     code = f"""
@@ -244,9 +303,11 @@ def _free_port() -> int:
 
 
 def _post(port: int, payload: dict):
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations",
-                                     data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/invocations",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
@@ -256,10 +317,27 @@ def test_mlflow_models_serve(churn_model, tmp_path):
     mlflow_cli = Path(sys.executable).with_name("mlflow")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     server = subprocess.Popen(
-        [str(mlflow_cli), "models", "serve", "-m", str(churn_model), "-h", "127.0.0.1", "-p",
-         str(port), "--env-manager", "local", "-w", "1"],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+        [
+            str(mlflow_cli),
+            "models",
+            "serve",
+            "-m",
+            str(churn_model),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--env-manager",
+            "local",
+            "-w",
+            "1",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -274,10 +352,13 @@ def test_mlflow_models_serve(churn_model, tmp_path):
         data = pd.read_csv(CHURN_SAMPLE)
         split = {"columns": list(data.columns), "data": data.values.tolist()}
         frozen = _post(port, {"dataframe_split": split})["predictions"]
-        strict = _post(port, {"dataframe_split": split, "params": {"threshold": 1.01}})["predictions"]
+        strict = _post(port, {"dataframe_split": split, "params": {"threshold": 1.01}})[
+            "predictions"
+        ]
         assert len(frozen) == len(data) and all(row["churn"] == 0 for row in strict)
         assert [row["churn_probability"] for row in frozen] == pytest.approx(
-            [row["churn_probability"] for row in strict])
+            [row["churn_probability"] for row in strict]
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -298,11 +379,22 @@ def test_mlflow_models_serve(churn_model, tmp_path):
 def test_input_example_from_the_data_input_catalog_entry(project_copy, tmp_path):
     project = project_copy("churn")
     with (project / "conf/base/catalog.yml").open("a") as catalog:
-        catalog.write("\ncustomers_to_score:\n  type: pandas.CSVDataset\n"
-                      "  filepath: data/01_raw/customers.csv\n")
+        catalog.write(
+            "\ncustomers_to_score:\n  type: pandas.CSVDataset\n"
+            "  filepath: data/01_raw/customers.csv\n"
+        )
     target = tmp_path / "model"
-    run = servecheck("export", project, "--pipeline", "inference", "--input",
-                     "customers_to_score", "--output", target, "--verify")
+    run = servecheck(
+        "export",
+        project,
+        "--pipeline",
+        "inference",
+        "--input",
+        "customers_to_score",
+        "--output",
+        target,
+        "--verify",
+    )
     assert run.returncode == 0, run.stderr
     example = read_json(target / "input_example.json")
     assert len(example["data"]) == 5  # a few rows, not the whole file
@@ -313,15 +405,18 @@ def test_remote_artifact_is_fetched_through_fsspec(project_copy, tmp_path):
     """s3 cannot be reached here: fsspec's real in-memory filesystem stands in for it."""
     project = project_copy("churn")
     catalog = project / "conf/base/catalog.yml"
-    catalog.write_text(catalog.read_text().replace("data/06_models/classifier.pkl",
-                                                   "s3://bucket/models/classifier.pkl"))
+    catalog.write_text(
+        catalog.read_text().replace(
+            "data/06_models/classifier.pkl", "s3://bucket/models/classifier.pkl"
+        )
+    )
     target = tmp_path / "model"
     code = f"""
 import fsspec
 from fsspec.implementations.memory import MemoryFileSystem
 from kedro_servecheck import export
 fsspec.register_implementation("s3", MemoryFileSystem, clobber=True)
-source = {str(FIXTURES / 'churn/data/06_models/classifier.pkl')!r}
+source = {str(FIXTURES / "churn/data/06_models/classifier.pkl")!r}
 fsspec.filesystem("s3").pipe("bucket/models/classifier.pkl", open(source, "rb").read())
 result = export({str(project)!r}, "inference", output={str(target)!r},
                 sample={str(CHURN_SAMPLE)!r}, verify=True)
@@ -335,8 +430,18 @@ print(result.verified, [a.source for a in result.artifacts])
 
 
 def test_check_exports_only_when_it_passes(tmp_path):
-    passing = servecheck("check", "fixtures/churn", "--pipeline", "inference", "--format", "json",
-                         "--export", tmp_path / "churn", "--sample", CHURN_SAMPLE)
+    passing = servecheck(
+        "check",
+        "fixtures/churn",
+        "--pipeline",
+        "inference",
+        "--format",
+        "json",
+        "--export",
+        tmp_path / "churn",
+        "--sample",
+        CHURN_SAMPLE,
+    )
     assert passing.returncode == 0, passing.stderr
     assert passing.json()["summary"]["errors"] == 0  # stdout stays the report
     assert (tmp_path / "churn/MLmodel").exists() and "verified" in passing.stderr

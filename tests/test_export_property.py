@@ -12,12 +12,13 @@ import textwrap
 from pathlib import Path
 
 import pandas as pd
-from conftest import servecheck
-from export_helpers import model_prediction, native_prediction, native_run_error
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-NODES = '''
+from conftest import servecheck
+from export_helpers import model_prediction, native_prediction, native_run_error
+
+NODES = """
 def add(frame, amount):
     return frame + amount
 
@@ -28,9 +29,9 @@ def scale(frame, factors):
 
 def combine(left, right):
     return left + right
-'''
+"""
 
-REGISTRY = '''
+REGISTRY = """
 import json
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def register_pipelines():
     built = Pipeline([Node(getattr(nodes, n["func"]), n["inputs"], n["output"], name=n["name"])
                       for n in spec])
     return {"inference": built, "__default__": built}
-'''
+"""
 
 
 @st.composite
@@ -62,8 +63,11 @@ def projects(draw):
         elif op == "scale":
             name = f"a{index}"
             versioned = draw(st.booleans())
-            catalog[name] = {"type": "pickle.PickleDataset", "filepath": f"data/{name}.pkl",
-                             **({"versioned": True} if versioned else {})}
+            catalog[name] = {
+                "type": "pickle.PickleDataset",
+                "filepath": f"data/{name}.pkl",
+                **({"versioned": True} if versioned else {}),
+            }
             artifacts[name] = (draw(st.integers(1, 4)), versioned, draw(st.booleans()))
             inputs = [current, name]
         else:
@@ -77,13 +81,15 @@ def projects(draw):
 def _write_project(root: Path, spec, catalog, parameters, artifacts) -> None:
     package = root / "src/genproj"
     package.mkdir(parents=True)
-    (root / "pyproject.toml").write_text(textwrap.dedent('''
+    (root / "pyproject.toml").write_text(
+        textwrap.dedent("""
         [tool.kedro]
         package_name = "genproj"
         project_name = "genproj"
         kedro_init_version = "1.7.0"
         source_dir = "src"
-    '''))
+    """)
+    )
     (package / "__init__.py").write_text("")
     (package / "settings.py").write_text("")
     (package / "nodes.py").write_text(NODES)
@@ -104,8 +110,13 @@ def _write_project(root: Path, spec, catalog, parameters, artifacts) -> None:
         path.write_bytes(pickle.dumps({"factor": factor}))
 
 
-@settings(max_examples=8, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(projects())
 def test_the_check_verdict_matches_what_kedro_and_the_model_do(tmp_path_factory, project):
     root = tmp_path_factory.mktemp("generated")

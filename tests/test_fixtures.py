@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from conftest import FIXTURES, servecheck
 
 SERVABLE = {"churn": "inference", "namespaced": None, "pipelineml": None}
@@ -12,7 +13,9 @@ SERVABLE = {"churn": "inference", "namespaced": None, "pipelineml": None}
 
 def _readme_codes(fixture: str) -> set[str]:
     """The rule codes a fixture's README table expects."""
-    return set(re.findall(r"^\| (SC\d{3}) \|", (FIXTURES / fixture / "README.md").read_text(), re.M))
+    return set(
+        re.findall(r"^\| (SC\d{3}) \|", (FIXTURES / fixture / "README.md").read_text(), re.M)
+    )
 
 
 @pytest.mark.parametrize("fixture", ["churn", "broken", "namespaced", "pipelineml"])
@@ -33,9 +36,13 @@ def test_churn_is_servable():
     assert run.returncode == 0
     (pipeline,) = run.json()["pipelines"]
     roles = {i["name"]: i["role"] for i in pipeline["inputs"]}
-    assert roles == {"customers_to_score": "data", "scaler": "persisted",
-                     "classifier": "persisted", "params:features": "parameter",
-                     "params:threshold": "parameter"}
+    assert roles == {
+        "customers_to_score": "data",
+        "scaler": "persisted",
+        "classifier": "persisted",
+        "params:features": "parameter",
+        "params:threshold": "parameter",
+    }
     assert pipeline["data_input"] == "customers_to_score"
     assert pipeline["outputs"] == ["predictions"] and pipeline["status"] == "pass"
     assert {f["code"] for f in run.json()["findings"]} == {"SC303"}
@@ -69,9 +76,12 @@ def test_namespaced_uses_settings_versions_and_base_env_fallback():
     report = run.json()
     assert report["project"]["env"] == "base"  # no conf/local in this fixture
     assert [p["name"] for p in report["pipelines"]] == ["eu_inference", "us_inference"]
-    eu_versions = sorted(p.name for p in (FIXTURES / "namespaced/data/06_models/eu/model.pkl").iterdir())
-    (eu_version,) = [f for f in report["findings"]
-                     if f["code"] == "SC207" and f["dataset"] == "eu.model"]
+    eu_versions = sorted(
+        p.name for p in (FIXTURES / "namespaced/data/06_models/eu/model.pkl").iterdir()
+    )
+    (eu_version,) = [
+        f for f in report["findings"] if f["code"] == "SC207" and f["dataset"] == "eu.model"
+    ]
     assert eu_versions[-1] in eu_version["message"] and eu_versions[0] not in eu_version["message"]
     inputs = {i["name"]: i for i in report["pipelines"][0]["inputs"]}
     assert inputs["holidays@pandas"]["dataset_type"] == "pandas.CSVDataset"

@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import servecheck
 from kedro.pipeline import Pipeline, node
 
 from kedro_servecheck.analysis.analysis import Analysis
@@ -23,8 +22,16 @@ from kedro_servecheck.report import Report, formatter
 from kedro_servecheck.report.ci import display_location, fingerprints
 from kedro_servecheck.report.github import command, escape_data, escape_property
 
-SNAPSHOT_EXTENSIONS = {"concise": "txt", "sarif": "sarif", "github": "txt", "gitlab": "json",
-                       "junit": "xml", "markdown": "md"}
+from conftest import servecheck
+
+SNAPSHOT_EXTENSIONS = {
+    "concise": "txt",
+    "sarif": "sarif",
+    "github": "txt",
+    "gitlab": "json",
+    "junit": "xml",
+    "markdown": "md",
+}
 SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 GITLAB_SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
@@ -60,18 +67,33 @@ def _identity(*args):
 def _report(project_root: Path, findings: list[Finding], *, strict: bool = False) -> Report:
     """A report on a one-node pipeline whose data input has a hostile name (no project loaded)."""
     pipeline = Pipeline([node(_identity, [HOSTILE, "model", "params:t"], "out]", name="predict")])
-    inputs = [FreeInput(HOSTILE, Role.DATA, None), FreeInput("model", Role.UNRESOLVED, None),
-              FreeInput("params:t", Role.PARAMETER, None)]
-    analysis = Analysis(spec=ServingSpec("inference"), project=None,
-                        graph=ServingGraph.from_pipeline(pipeline), inputs=inputs,
-                        data_input=HOSTILE, findings=findings)
+    inputs = [
+        FreeInput(HOSTILE, Role.DATA, None),
+        FreeInput("model", Role.UNRESOLVED, None),
+        FreeInput("params:t", Role.PARAMETER, None),
+    ]
+    analysis = Analysis(
+        spec=ServingSpec("inference"),
+        project=None,
+        graph=ServingGraph.from_pipeline(pipeline),
+        inputs=inputs,
+        data_input=HOSTILE,
+        findings=findings,
+    )
     return Report(project_root, "pkg", "local", [analysis], strict=strict)
 
 
 def _finding(**changes) -> Finding:
-    base = Finding("SC202", "artifact-missing", Severity.ERROR, "'model' has no file",
-                   pipeline="inference", dataset="model",
-                   location=Location("conf/base/catalog.yml", 3), hint="train first")
+    base = Finding(
+        "SC202",
+        "artifact-missing",
+        Severity.ERROR,
+        "'model' has no file",
+        pipeline="inference",
+        dataset="model",
+        location=Location("conf/base/catalog.yml", 3),
+        hint="train first",
+    )
     return replace(base, **changes)
 
 
@@ -115,9 +137,11 @@ def test_locations_are_prefixed_with_the_project_path_and_default_to_pyproject()
     finding = _finding()
     assert display_location(finding, ".") == Location("conf/base/catalog.yml", 3)
     assert display_location(finding, "fixtures/x") == Location(
-        "fixtures/x/conf/base/catalog.yml", 3)
+        "fixtures/x/conf/base/catalog.yml", 3
+    )
     assert display_location(_finding(location=None), "fixtures/x") == Location(
-        "fixtures/x/pyproject.toml", 1)
+        "fixtures/x/pyproject.toml", 1
+    )
 
 
 # SARIF
@@ -144,7 +168,9 @@ def test_sarif_structure(broken):
         (location,) = result["locations"]
         physical = location["physicalLocation"]
         assert physical["artifactLocation"] == {
-            "uri": f"fixtures/broken/{finding['location']['path']}", "uriBaseId": "%SRCROOT%"}
+            "uri": f"fixtures/broken/{finding['location']['path']}",
+            "uriBaseId": "%SRCROOT%",
+        }
         assert physical["region"]["startLine"] == finding["location"]["line"]
 
 
@@ -179,8 +205,10 @@ def test_github_escaping():
     assert escape_property("100% sure:\r\na,b") == "100%25 sure%3A%0D%0Aa%2Cb"
     finding = _finding(message="50% of 'a,b':\nnext", location=Location("conf/a,b:c.yml", 2))
     line = command(finding, ".")
-    assert line == ("::error file=conf/a%2Cb%3Ac.yml,line=2,title=SC202 artifact-missing"
-                    "::50%25 of 'a,b':%0Anext%0Afix: train first")
+    assert line == (
+        "::error file=conf/a%2Cb%3Ac.yml,line=2,title=SC202 artifact-missing"
+        "::50%25 of 'a,b':%0Anext%0Afix: train first"
+    )
     assert GITHUB_COMMAND.fullmatch(line)
 
 
@@ -195,8 +223,10 @@ def test_gitlab_issues(broken):
         assert issue["description"].startswith(f"{finding['code']} ")
         assert issue["check_name"] == finding["code"]
         assert issue["severity"] == GITLAB_SEVERITIES[finding["severity"]]
-        assert issue["location"] == {"path": f"fixtures/broken/{finding['location']['path']}",
-                                     "lines": {"begin": finding["location"]["line"]}}
+        assert issue["location"] == {
+            "path": f"fixtures/broken/{finding['location']['path']}",
+            "lines": {"begin": finding["location"]["line"]},
+        }
     prints = [issue["fingerprint"] for issue in issues]
     assert len(set(prints)) == len(prints)
     again = servecheck("check", "fixtures/broken", "--format", "gitlab").json()
@@ -228,16 +258,20 @@ def test_junit(broken, strict):
     assert len(list(root.iter("failure"))) == failing == int(root.get("failures"))
     assert int(root.get("tests")) == len(cases)
     assert any(len(case) == 0 for case in cases)  # rules that found nothing pass
-    assert all(case.find("failure").get("type") in ("error", "warning")
-               for case in cases if case.find("failure") is not None)
+    assert all(
+        case.find("failure").get("type") in ("error", "warning")
+        for case in cases
+        if case.find("failure") is not None
+    )
 
 
 def test_junit_names_stay_unique_when_findings_share_a_subject(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     report = _report(tmp_path, [_finding(), _finding(message="again")])
     root = ET.fromstring(formatter("junit")(report, False))
-    names = [case.get("name") for case in root.iter("testcase")
-             if case.get("name").startswith("SC202")]
+    names = [
+        case.get("name") for case in root.iter("testcase") if case.get("name").startswith("SC202")
+    ]
     assert names == ["SC202 artifact-missing: model", "SC202 artifact-missing: model (2)"]
 
 
@@ -258,8 +292,11 @@ def test_markdown_mermaid_colours_free_inputs_by_role(broken):
     ids = {label: vertex_id for vertex_id, label in labels.items() if vertex_id.startswith("d")}
     (pipeline,) = report["pipelines"]
     for free in pipeline["inputs"]:
-        roles = {name for name in ("data", "persisted", "parameter", "unresolved")
-                 if ids[free["name"]] in classes.get(name, ())}
+        roles = {
+            name
+            for name in ("data", "persisted", "parameter", "unresolved")
+            if ids[free["name"]] in classes.get(name, ())
+        }
         assert roles == {free["role"]}, free
     assert classes["output"] == {ids[name] for name in pipeline["outputs"]}
     worst = {}
@@ -273,8 +310,12 @@ def test_markdown_mermaid_colours_free_inputs_by_role(broken):
 
 def test_markdown_escapes_hostile_names(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    finding = _finding(code="SC103", rule="data-input-type", dataset=HOSTILE,
-                       message=f"data input '{HOSTILE}' is a json.JSONDataset")
+    finding = _finding(
+        code="SC103",
+        rule="data-input-type",
+        dataset=HOSTILE,
+        message=f"data input '{HOSTILE}' is a json.JSONDataset",
+    )
     markdown = formatter("markdown")(_report(tmp_path, [finding]), False)
     assert "<script>" not in markdown
     assert markdown.count("```") == 2  # the mermaid block is the only fence
@@ -283,12 +324,13 @@ def test_markdown_escapes_hostile_names(tmp_path, monkeypatch):
     labels, classes = _mermaid_classes(mermaid)
     assert all(MERMAID_ID.fullmatch(vertex_id) for vertex_id in labels)
     (hostile,) = [vertex_id for vertex_id, label in labels.items() if label.startswith("a#34;b")]
-    assert labels[hostile] == ("a#34;b#60;script#62;alert(1)#60;/script#62;|#96;#96;#96;"
-                               "#37;#37;{init}#37;#37;#35;x")
+    assert labels[hostile] == (
+        "a#34;b#60;script#62;alert(1)#60;/script#62;|#96;#96;#96;#37;#37;{init}#37;#37;#35;x"
+    )
     assert classes["data"] == classes["error"] == {hostile}
     (row,) = [line for line in markdown.splitlines() if line.startswith("| SC103")]
     assert len(re.findall(r"(?<!\\)\|", row)) == 6  # five cells: no pipe escaped the escaping
-    assert "a\"b&lt;script&gt;alert(1)&lt;/script&gt;\\|\\`\\`\\`%%{init}%%\\#x" in row
+    assert 'a"b&lt;script&gt;alert(1)&lt;/script&gt;\\|\\`\\`\\`%%{init}%%\\#x' in row
 
 
 def test_markdown_caps_the_graph():
@@ -304,12 +346,18 @@ def test_markdown_caps_the_graph():
 def test_markdown_says_what_the_graph_leaves_out(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     chain = Pipeline([node(_identity, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(201)])
-    analysis = Analysis(spec=ServingSpec("long"), project=None,
-                        graph=ServingGraph.from_pipeline(chain),
-                        inputs=[FreeInput("d0", Role.DATA, None)], data_input="d0")
+    analysis = Analysis(
+        spec=ServingSpec("long"),
+        project=None,
+        graph=ServingGraph.from_pipeline(chain),
+        inputs=[FreeInput("d0", Role.DATA, None)],
+        data_input="d0",
+    )
     markdown = formatter("markdown")(Report(tmp_path, "pkg", "local", [analysis]), False)
-    assert ("Only the first 400 edges are drawn: 2 more edges and 2 more datasets and nodes "
-            "are left out.") in markdown
+    assert (
+        "Only the first 400 edges are drawn: 2 more edges and 2 more datasets and nodes "
+        "are left out."
+    ) in markdown
 
 
 # Concise
@@ -321,8 +369,10 @@ def test_concise_is_one_line_per_finding(broken):
     assert len(lines) == len(findings) + 1
     for line, finding in zip(lines, findings):
         location = finding["location"]
-        assert line == (f"fixtures/broken/{location['path']}:{location['line']}: "
-                        f"{finding['code']} [{finding['severity']}] {finding['message']}")
+        assert line == (
+            f"fixtures/broken/{location['path']}:{location['line']}: "
+            f"{finding['code']} [{finding['severity']}] {finding['message']}"
+        )
     assert lines[-1].startswith("FAIL  1 pipeline(s) checked: 0 passed, 1 failed")
 
 

@@ -41,13 +41,15 @@ def combine(a, b):
 
 def pipeline() -> Pipeline:
     """Nodes given out of execution order; a node and a dataset share the name 'clean'."""
-    return Pipeline([
-        Node(combine, ["clean", "report"], "summary", name="a_late"),
-        Node(identity, "clean", "report", name="z_early"),
-        Node(combine, ["raw@pandas", "params:clean"], "clean", name="clean"),
-        Node(combine, ["clean", "lookup"], "features@spark", name="features_node"),
-        Node(combine, ["features@pandas", "model"], "predictions", name="predict_node"),
-    ])
+    return Pipeline(
+        [
+            Node(combine, ["clean", "report"], "summary", name="a_late"),
+            Node(identity, "clean", "report", name="z_early"),
+            Node(combine, ["raw@pandas", "params:clean"], "clean", name="clean"),
+            Node(combine, ["clean", "lookup"], "features@spark", name="features_node"),
+            Node(combine, ["features@pandas", "model"], "predictions", name="predict_node"),
+        ]
+    )
 
 
 @pytest.fixture
@@ -60,11 +62,20 @@ def graph() -> ServingGraph:
 
 def test_vertices_are_kind_name_tuples(graph):
     assert set(graph.dag.nodes) == {
-        ("dataset", "raw"), ("dataset", "params:clean"), ("dataset", "clean"),
-        ("dataset", "lookup"), ("dataset", "features"), ("dataset", "model"),
-        ("dataset", "predictions"), ("dataset", "report"), ("dataset", "summary"),
-        ("node", "clean"), ("node", "features_node"), ("node", "predict_node"),
-        ("node", "z_early"), ("node", "a_late"),
+        ("dataset", "raw"),
+        ("dataset", "params:clean"),
+        ("dataset", "clean"),
+        ("dataset", "lookup"),
+        ("dataset", "features"),
+        ("dataset", "model"),
+        ("dataset", "predictions"),
+        ("dataset", "report"),
+        ("dataset", "summary"),
+        ("node", "clean"),
+        ("node", "features_node"),
+        ("node", "predict_node"),
+        ("node", "z_early"),
+        ("node", "a_late"),
     }
     assert (DATASET, NODE) == ("dataset", "node")
     assert node_vertex("clean") == ("node", "clean") != dataset_vertex("clean")
@@ -75,14 +86,22 @@ def test_vertices_are_kind_name_tuples(graph):
 
 
 def test_transcoded_names_share_one_dataset_vertex(graph):
-    assert dataset_vertex("features@pandas") == dataset_vertex("features@spark") \
-        == dataset_vertex("features") == ("dataset", "features")
+    assert (
+        dataset_vertex("features@pandas")
+        == dataset_vertex("features@spark")
+        == dataset_vertex("features")
+        == ("dataset", "features")
+    )
     assert not any(name.startswith("features@") for _, name in graph.dag.nodes)
     # the edges keep the name as the node uses it (the catalog key)
-    assert graph.dag.edges[("node", "features_node"), ("dataset", "features")]["as_name"] \
+    assert (
+        graph.dag.edges[("node", "features_node"), ("dataset", "features")]["as_name"]
         == "features@spark"
-    assert graph.dag.edges[("dataset", "features"), ("node", "predict_node")]["as_name"] \
+    )
+    assert (
+        graph.dag.edges[("dataset", "features"), ("node", "predict_node")]["as_name"]
         == "features@pandas"
+    )
     assert graph.dag.edges[("dataset", "raw"), ("node", "clean")]["as_name"] == "raw@pandas"
     # the transcoded dataset links its producer and its consumer
     assert nx.has_path(graph.dag, ("node", "features_node"), ("node", "predict_node"))
@@ -97,16 +116,25 @@ def test_free_inputs_and_outputs_equal_kedros(graph):
 
 
 def test_free_inputs_keep_each_transcoded_spelling():
-    kedro = Pipeline([Node(identity, "src@pandas", "o1", name="n1"),
-                      Node(identity, "src@spark", "o2", name="n2")])
+    kedro = Pipeline(
+        [
+            Node(identity, "src@pandas", "o1", name="n1"),
+            Node(identity, "src@spark", "o2", name="n2"),
+        ]
+    )
     graph = ServingGraph.from_pipeline(kedro)
     assert graph.free_inputs == sorted(kedro.inputs()) == ["src@pandas", "src@spark"]
     assert [node.name for node in graph.consumers("src")] == ["n1", "n2"]
 
 
 def test_nodes_by_name(graph):
-    assert set(graph.nodes_by_name) == {"clean", "features_node", "predict_node", "z_early",
-                                        "a_late"}
+    assert set(graph.nodes_by_name) == {
+        "clean",
+        "features_node",
+        "predict_node",
+        "z_early",
+        "a_late",
+    }
     assert graph.nodes_by_name["predict_node"].outputs == ["predictions"]
 
 
@@ -130,8 +158,11 @@ def test_pruned_to_keeps_exactly_the_ancestors(graph):
     pruned = graph.pruned_to("predictions")
     expected = pipeline().to_outputs("predictions")
 
-    assert {node.name for node in pruned.pipeline.nodes} == {"clean", "features_node",
-                                                             "predict_node"}
+    assert {node.name for node in pruned.pipeline.nodes} == {
+        "clean",
+        "features_node",
+        "predict_node",
+    }
     assert {node.name for node in pruned.pipeline.nodes} == {n.name for n in expected.nodes}
     assert ("node", "z_early") not in pruned.dag and ("node", "a_late") not in pruned.dag
     assert ("dataset", "report") not in pruned.dag and ("dataset", "summary") not in pruned.dag
@@ -187,7 +218,10 @@ def write(root: Path, rel: str, text: str) -> None:
 
 @pytest.fixture
 def catalog(tmp_path) -> Catalog:
-    write(tmp_path, "conf/base/catalog.yml", """
+    write(
+        tmp_path,
+        "conf/base/catalog.yml",
+        """
         model:
           type: pickle.PickleDataset
           filepath: data/06_models/model.pkl
@@ -202,20 +236,29 @@ def catalog(tmp_path) -> Catalog:
 
         "{name}_mem":
           type: MemoryDataset
-    """)
+    """,
+    )
     (tmp_path / "conf/local").mkdir(parents=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        config = OmegaConfigLoader(str(tmp_path / "conf"), base_env="base",
-                                   default_run_env="local")["catalog"]
+        config = OmegaConfigLoader(
+            str(tmp_path / "conf"), base_env="base", default_run_env="local"
+        )["catalog"]
     locations = ConfLocations.scan(tmp_path, tmp_path / "conf", ["base", "local"], ["catalog*"])
     logging.disable(logging.WARNING)
     yield Catalog(config, tmp_path, locations)
     logging.disable(logging.NOTSET)
 
 
-FREE = ["customers_table", "lookup", "model", "parameters", "params:clean", "raw@pandas",
-        "scratch_mem"]
+FREE = [
+    "customers_table",
+    "lookup",
+    "model",
+    "parameters",
+    "params:clean",
+    "raw@pandas",
+    "scratch_mem",
+]
 
 
 def test_classify_roles(catalog):

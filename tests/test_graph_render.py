@@ -21,7 +21,6 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from conftest import REPO, edit, servecheck
 from kedro.pipeline import Pipeline, node
 
 from kedro_servecheck.analysis.analysis import Analysis
@@ -35,19 +34,45 @@ from kedro_servecheck.draw.svg import MAX_LABEL, drawing
 from kedro_servecheck.findings import Finding, Severity
 from kedro_servecheck.report import Report, formatter
 
+from conftest import REPO, edit, servecheck
+
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = "<script>alert(1)</script>\"'&"
 BROKEN_DATASETS = {  # fixtures/broken/README.md: free inputs, then what the nodes make
-    "request", "scaler", "lookup_table", "encoder", "model", "params:weights",
-    "reference_scores", "calibration", "calibration_curve", "params:bins", "parameters",
-    "frame", "scaled_frame", "joined", "encoded", "scores", "report_table", "audit_log",
+    "request",
+    "scaler",
+    "lookup_table",
+    "encoder",
+    "model",
+    "params:weights",
+    "reference_scores",
+    "calibration",
+    "calibration_curve",
+    "params:bins",
+    "parameters",
+    "frame",
+    "scaled_frame",
+    "joined",
+    "encoded",
+    "scores",
+    "report_table",
+    "audit_log",
 }
 BROKEN_NODES = {"parse_request", "scale", "join_lookup", "encode", "score", "compare", "audit"}
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                  "--force-device-scale-factor=1", "--window-size=1600,900"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+    "--window-size=1600,900",
+]
 
 
 def _first(*args):
@@ -59,9 +84,12 @@ def _first(*args):
 
 def _graphs(page: str) -> list[ET.Element]:
     """Every graph SVG of an HTML report, parsed as XML."""
-    return [ET.fromstring(svg) for svg in
-            re.findall(r'<svg xmlns="http://www.w3.org/2000/svg" class="graph".*?</svg>', page,
-                       re.S)]
+    return [
+        ET.fromstring(svg)
+        for svg in re.findall(
+            r'<svg xmlns="http://www.w3.org/2000/svg" class="graph".*?</svg>', page, re.S
+        )
+    ]
 
 
 def _vertices(svg: ET.Element) -> dict[str, ET.Element]:
@@ -82,8 +110,10 @@ def _paint(vertex: ET.Element) -> ET.Element:
 
 def _rows(page: str) -> dict[str, list[str]]:
     """Each finding row's id and the boxes it points at."""
-    return {row_id: targets.split() for row_id, targets in
-            re.findall(r'<tr id="([^"]+)"(?: data-vertex="([^"]+)")?>', page)}
+    return {
+        row_id: targets.split()
+        for row_id, targets in re.findall(r'<tr id="([^"]+)"(?: data-vertex="([^"]+)")?>', page)
+    }
 
 
 def _branches(branches: int, depth: int) -> Pipeline:
@@ -94,25 +124,33 @@ def _branches(branches: int, depth: int) -> Pipeline:
         for step in range(depth):
             nodes.append(node(_first, previous, f"b{branch}_{step}", name=f"step{branch}_{step}"))
             previous = f"b{branch}_{step}"
-    nodes.append(node(_first, [f"b{b}_{depth - 1}" for b in range(branches)], "out",
-                      name="join"))
+    nodes.append(node(_first, [f"b{b}_{depth - 1}" for b in range(branches)], "out", name="join"))
     return Pipeline(nodes)
 
 
 def _report(pipeline: Pipeline, root: Path, findings: list[Finding] = ()) -> Report:
     """A report on `pipeline` (data input `raw`, parameters for the other free inputs)."""
-    inputs = [FreeInput(name, Role.DATA if name == "raw" else Role.PARAMETER, None)
-              for name in sorted(pipeline.inputs())]
-    analysis = Analysis(spec=ServingSpec("inference"), project=None,
-                        graph=ServingGraph.from_pipeline(pipeline), inputs=inputs,
-                        data_input="raw", findings=list(findings))
+    inputs = [
+        FreeInput(name, Role.DATA if name == "raw" else Role.PARAMETER, None)
+        for name in sorted(pipeline.inputs())
+    ]
+    analysis = Analysis(
+        spec=ServingSpec("inference"),
+        project=None,
+        graph=ServingGraph.from_pipeline(pipeline),
+        inputs=inputs,
+        data_input="raw",
+        findings=list(findings),
+    )
     return Report(root, "pkg", "local", [analysis])
 
 
 def _no_overlap(boxes) -> bool:
     """No two (x, y, width, height) boxes share any area."""
-    return not any(x < x2 + w2 and x2 < x + w and y < y2 + h2 and y2 < y + h
-                   for (x, y, w, h), (x2, y2, w2, h2) in itertools.combinations(boxes, 2))
+    return not any(
+        x < x2 + w2 and x2 < x + w and y < y2 + h2 and y2 < y + h
+        for (x, y, w, h), (x2, y2, w2, h2) in itertools.combinations(boxes, 2)
+    )
 
 
 # The HTML report of fixtures/broken
@@ -135,13 +173,14 @@ def test_every_vertex_appears_once(broken_page):
     (svg,) = _graphs(broken_page)
     vertices = _vertices(svg).values()
     seen = Counter((next(iter({"dataset", "node"} & _classes(v))), _name(v)) for v in vertices)
-    assert seen == Counter({("dataset", name): 1 for name in BROKEN_DATASETS}
-                           | {("node", name): 1 for name in BROKEN_NODES})
+    assert seen == Counter(
+        {("dataset", name): 1 for name in BROKEN_DATASETS}
+        | {("node", name): 1 for name in BROKEN_NODES}
+    )
     ids = set(_vertices(svg))
     edges = [path for path in svg.iter(f"{SVG}path") if path.get("class") == "edge"]
     assert len(edges) == 24
-    assert all(edge.get("data-source") in ids and edge.get("data-target") in ids
-               for edge in edges)
+    assert all(edge.get("data-source") in ids and edge.get("data-target") in ids for edge in edges)
 
 
 def test_colours_follow_the_roles(broken_page, broken_json):
@@ -168,8 +207,9 @@ def test_flagged_vertices_carry_their_severity(broken_page, broken_json):
             worst.setdefault(name, finding["severity"])
     assert worst  # fixtures/broken breaks most rules
     for name, vertex in by_name.items():
-        severities = {c.removeprefix("severity-") for c in _classes(vertex)
-                      if c.startswith("severity-")}
+        severities = {
+            c.removeprefix("severity-") for c in _classes(vertex) if c.startswith("severity-")
+        }
         assert severities == ({worst[name]} if name in worst else set()), name
         if name in worst:
             outline = SEVERITIES[Severity(worst[name])]
@@ -186,8 +226,9 @@ def test_findings_link_to_their_box_and_back(broken_page, broken_json):
         assert [_name(vertices[target]) for target in targets] == names
         assert all(f'<a href="#{target}">' in broken_page for target in targets)
     pointed = {target for targets in rows.values() for target in targets}
-    linked_back = {vertex_id for vertex_id, vertex in vertices.items()
-                   if vertex.find(f"{SVG}a") is not None}
+    linked_back = {
+        vertex_id for vertex_id, vertex in vertices.items() if vertex.find(f"{SVG}a") is not None
+    }
     assert linked_back == pointed
     for vertex_id in linked_back:
         href = vertices[vertex_id].find(f"{SVG}a").get("href")
@@ -198,7 +239,8 @@ def test_findings_link_to_their_box_and_back(broken_page, broken_json):
 def test_the_page_is_self_contained(broken_page):
     assert broken_page.startswith("<!doctype html>")
     assert re.findall(r"https?://[^\s\"']+", broken_page) == ["http://www.w3.org/2000/svg"] * (
-        broken_page.count('xmlns="http://www.w3.org/2000/svg"'))
+        broken_page.count('xmlns="http://www.w3.org/2000/svg"')
+    )
     assert not re.search(r"<link|<img|<iframe|@import|\bsrc=", broken_page, re.I)
     assert set(re.findall(r"url\(([^)]*)\)", broken_page)) == {"#p0-arrow"}
     assert broken_page.count("<script") == 1 and len(broken_page) < 100_000
@@ -217,10 +259,13 @@ def test_each_pipeline_has_its_own_graph_and_ids():
 def test_hostile_names_are_escaped(project_copy, tmp_path):
     project = project_copy("churn")
     edit(project, "src/churn/pipelines/inference/pipeline.py", '"scaler"', repr(HOSTILE))
-    edit(project, "conf/base/catalog.yml",
-         "scaler:\n  type: pickle.PickleDataset\n  filepath: data/06_models/scaler.pkl",
-         f"{json.dumps(HOSTILE)}:\n  type: pickle.PickleDataset\n"
-         "  filepath: data/06_models/missing.pkl")
+    edit(
+        project,
+        "conf/base/catalog.yml",
+        "scaler:\n  type: pickle.PickleDataset\n  filepath: data/06_models/scaler.pkl",
+        f"{json.dumps(HOSTILE)}:\n  type: pickle.PickleDataset\n"
+        "  filepath: data/06_models/missing.pkl",
+    )
     target = tmp_path / "report.html"
     run = servecheck("check", project, "--format", "html", "--output-file", target)
     assert run.returncode == 1, run.stderr
@@ -246,11 +291,17 @@ def test_hostile_names_are_escaped(project_copy, tmp_path):
 # servecheck graph
 
 
-@pytest.mark.parametrize("fixture, pipeline", [pytest.param("broken", None, id="broken"),
-                                               pytest.param("namespaced", "eu_inference",
-                                                            id="namespaced")])
-@pytest.mark.parametrize("format_, extension", [pytest.param("mermaid", "mmd", id="mermaid"),
-                                               pytest.param("dot", "dot", id="dot")])
+@pytest.mark.parametrize(
+    "fixture, pipeline",
+    [
+        pytest.param("broken", None, id="broken"),
+        pytest.param("namespaced", "eu_inference", id="namespaced"),
+    ],
+)
+@pytest.mark.parametrize(
+    "format_, extension",
+    [pytest.param("mermaid", "mmd", id="mermaid"), pytest.param("dot", "dot", id="dot")],
+)
 def test_snapshot(fixture, pipeline, format_, extension, snapshot):
     chosen = ("--pipeline", pipeline) if pipeline else ()
     run = servecheck("graph", f"fixtures/{fixture}", *chosen, "--format", format_)
@@ -267,9 +318,13 @@ def test_graph_json_and_exit_codes(tmp_path):
     assert len(vertices) == len(BROKEN_DATASETS) + len(BROKEN_NODES)
     assert {v["kind"] for v in vertices.values()} == {"dataset", "node"}
     assert {(v["label"], v["role"]) for v in vertices.values() if v["role"]} >= {
-        ("request", "data"), ("lookup_table", "unresolved"), ("params:bins", "parameter")}
-    assert all(vertices[e["source"]]["layer"] < vertices[e["target"]]["layer"]
-               for e in graph["edges"])
+        ("request", "data"),
+        ("lookup_table", "unresolved"),
+        ("params:bins", "parameter"),
+    }
+    assert all(
+        vertices[e["source"]]["layer"] < vertices[e["target"]]["layer"] for e in graph["edges"]
+    )
     assert {v["label"] for v in vertices.values() if v["output"]} == {"audit_log", "report_table"}
 
     several = servecheck("graph", "fixtures/namespaced", "--format", "json")
@@ -295,8 +350,10 @@ def test_layout_puts_edges_left_to_right_without_overlaps():
         x, _, width, _ = layout.boxes[source]
         assert x + width < layout.boxes[target][0]
     assert _no_overlap(layout.boxes.values())
-    assert all(x >= 0 and x + w <= layout.width and y >= 0 and y + h <= layout.height
-               for x, y, w, h in layout.boxes.values())
+    assert all(
+        x >= 0 and x + w <= layout.width and y >= 0 and y + h <= layout.height
+        for x, y, w, h in layout.boxes.values()
+    )
 
 
 def test_layout_pulls_sources_right_and_uncrosses_edges():
@@ -330,24 +387,37 @@ def test_a_300_node_pipeline_is_drawn_in_full(tmp_path, monkeypatch):
 
 def test_a_1000_node_pipeline_collapses_by_namespace(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    regions = [Pipeline(_branches(9, 11), namespace=f"ns{k}", inputs={"raw"},
-                        outputs={"out": f"ns{k}_out"}) for k in range(10)]
-    combine = Pipeline([node(_first, [f"ns{k}_out" for k in range(10)], "prediction",
-                             name="combine")])
+    regions = [
+        Pipeline(
+            _branches(9, 11), namespace=f"ns{k}", inputs={"raw"}, outputs={"out": f"ns{k}_out"}
+        )
+        for k in range(10)
+    ]
+    combine = Pipeline(
+        [node(_first, [f"ns{k}_out" for k in range(10)], "prediction", name="combine")]
+    )
     pipeline = sum(regions, combine)
     assert len(pipeline.nodes) == 1001
-    finding = Finding("SC401", "node-function-not-importable", Severity.ERROR, "a lambda",
-                      pipeline="inference", node="ns3.step4_5")
+    finding = Finding(
+        "SC401",
+        "node-function-not-importable",
+        Severity.ERROR,
+        "a lambda",
+        pipeline="inference",
+        node="ns3.step4_5",
+    )
     report = _report(pipeline, tmp_path, [finding])
     page = formatter("html")(report, False)
-    assert ("The pipeline has 1001 nodes, more than 300: 2010 datasets and nodes are drawn as "
-            "one box per namespace (10 namespaces).") in page
+    assert (
+        "The pipeline has 1001 nodes, more than 300: 2010 datasets and nodes are drawn as "
+        "one box per namespace (10 namespaces)."
+    ) in page
     (svg,) = _graphs(page)
     vertices = _vertices(svg)
     labels = {vertex_id: _name(vertex) for vertex_id, vertex in vertices.items()}
     assert sorted(labels.values()) == sorted(
-        ["raw", "combine", "prediction"]
-        + [f"ns{k} · 100 nodes, 101 datasets" for k in range(10)])
+        ["raw", "combine", "prediction"] + [f"ns{k} · 100 nodes, 101 datasets" for k in range(10)]
+    )
     (flagged,) = [v for v in vertices if "severity-error" in _classes(vertices[v])]
     assert labels[flagged].startswith("ns3 ") and _rows(page) == {"p0-f0": [flagged]}
     markdown = formatter("markdown")(report, False)
@@ -356,13 +426,19 @@ def test_a_1000_node_pipeline_collapses_by_namespace(tmp_path, monkeypatch):
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # Kedro: namespace 'a' is interrupted
 def test_cycles_between_namespaces_merge_into_one_box():
-    pipeline = Pipeline([node(_first, "raw", "a.x", name="one", namespace="a"),
-                         node(_first, "a.x", "b.y", name="one", namespace="b"),
-                         node(_first, "b.y", "a.z", name="two", namespace="a")])
-    scene = build(ServingGraph.from_pipeline(pipeline), {"raw": Role.DATA}, [],
-                  collapse_above=2)
+    pipeline = Pipeline(
+        [
+            node(_first, "raw", "a.x", name="one", namespace="a"),
+            node(_first, "a.x", "b.y", name="one", namespace="b"),
+            node(_first, "b.y", "a.z", name="two", namespace="a"),
+        ]
+    )
+    scene = build(ServingGraph.from_pipeline(pipeline), {"raw": Role.DATA}, [], collapse_above=2)
     assert [box.label for box in scene.boxes.values()] == [
-        "raw", "a + b · 3 nodes, 2 datasets", "a.z"]
+        "raw",
+        "a + b · 3 nodes, 2 datasets",
+        "a.z",
+    ]
     assert nx.is_directed_acyclic_graph(scene.dag)
 
 
@@ -394,9 +470,13 @@ document.body.dataset.probe = JSON.stringify({
 
 def _chromium(tmp_path: Path, page: Path, *flags: str) -> str:
     profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
-    completed = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *flags,
-                                page.as_uri()], capture_output=True, text=True, timeout=120,
-                               cwd=tmp_path)
+    completed = subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *flags, page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert completed.returncode == 0, completed.stderr[-2000:]
     return completed.stdout
 
@@ -404,16 +484,20 @@ def _chromium(tmp_path: Path, page: Path, *flags: str) -> str:
 def _probe(tmp_path: Path, page: str, name: str) -> dict:
     """Load `page` with the error recorder and the probe in it; what the probe found."""
     target = tmp_path / name
-    target.write_text(page.replace("<head>", "<head>" + RECORDER, 1)
-                      .replace("</body>", PROBE + "</body>", 1), encoding="utf-8")
+    target.write_text(
+        page.replace("<head>", "<head>" + RECORDER, 1).replace("</body>", PROBE + "</body>", 1),
+        encoding="utf-8",
+    )
     dom = _chromium(tmp_path, target, "--dump-dom")
     (probe,) = re.findall(r'data-probe="([^"]*)"', dom)
     return json.loads(html.unescape(probe))
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists() or not shutil.which("chromedriver"),
-                    reason="Debian's chromium and chromium-driver are not installed "
-                           "(.ci/run installs them; apt-get install chromium chromium-driver)")
+@pytest.mark.skipif(
+    not Path(CHROMIUM).exists() or not shutil.which("chromedriver"),
+    reason="Debian's chromium and chromium-driver are not installed "
+    "(.ci/run installs them; apt-get install chromium chromium-driver)",
+)
 def test_the_report_renders_in_a_real_browser(broken_page, tmp_path):
     Image = pytest.importorskip("PIL.Image", reason="Pillow reads the screenshot")
 

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import REPO, Run, servecheck
 
 QUIET_LOGGING = REPO / "kedro_servecheck" / "quiet_logging.yml"
@@ -21,8 +22,13 @@ QUIET_LOGGING = REPO / "kedro_servecheck" / "quiet_logging.yml"
 def kedro(*args: str, cwd: Path, env: dict | None = None, python: tuple = ()) -> Run:
     """Run `python [PYTHON] -m kedro ARGS` in `cwd`; conftest turns telemetry off."""
     completed = subprocess.run(
-        [sys.executable, *python, "-m", "kedro", *args], cwd=cwd, capture_output=True,
-        text=True, timeout=180, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},
+        [sys.executable, *python, "-m", "kedro", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
     return Run(completed.returncode, completed.stdout, completed.stderr)
 
@@ -38,8 +44,13 @@ def test_kedro_servecheck_reports_what_servecheck_check_does(churn):
 
     to_file = kedro("servecheck", "--format", "json", "--output-file", "report.json", cwd=churn)
     # Kedro logs its logging setup on stdout before any command runs: quiet it for a pure report.
-    to_stdout = kedro("servecheck", "--format", "json", cwd=churn,
-                      env={"KEDRO_LOGGING_CONFIG": str(QUIET_LOGGING)})
+    to_stdout = kedro(
+        "servecheck",
+        "--format",
+        "json",
+        cwd=churn,
+        env={"KEDRO_LOGGING_CONFIG": str(QUIET_LOGGING)},
+    )
 
     assert expected.returncode == to_file.returncode == to_stdout.returncode == 0
     assert json.loads((churn / "report.json").read_text()) == expected.json()
@@ -53,14 +64,16 @@ def test_kedro_servecheck_passes_options_and_exit_codes_through(project_copy):
     broken = project_copy("broken")
 
     failing = kedro("servecheck", "--format", "json", "-o", "all.json", cwd=broken)
-    selected = kedro("servecheck", "--select", "SC205", "--format", "json", "-o", "one.json",
-                     cwd=broken / "src")  # from a folder inside the project
+    selected = kedro(
+        "servecheck", "--select", "SC205", "--format", "json", "-o", "one.json", cwd=broken / "src"
+    )  # from a folder inside the project
 
     assert failing.returncode == 1, failing.stderr
     assert json.loads((broken / "all.json").read_text())["summary"]["errors"] > 0
     assert selected.returncode == 0, selected.stderr
-    assert {f["code"] for f in json.loads((broken / "src/one.json").read_text())["findings"]} \
-        == {"SC205"}
+    assert {f["code"] for f in json.loads((broken / "src/one.json").read_text())["findings"]} == {
+        "SC205"
+    }
 
 
 def test_kedro_servecheck_help_lists_the_check_options(churn):
@@ -68,25 +81,38 @@ def test_kedro_servecheck_help_lists_the_check_options(churn):
 
     assert run.returncode == 0, run.stderr
     assert "kedro servecheck [OPTIONS] [PATH]" in run.stdout
-    for option in ("--pipeline", "--input", "--output", "--env", "--params", "--strict",
-                   "--format", "--output-file", "--select", "--ignore"):
+    for option in (
+        "--pipeline",
+        "--input",
+        "--output",
+        "--env",
+        "--params",
+        "--strict",
+        "--format",
+        "--output-file",
+        "--select",
+        "--ignore",
+    ):
         assert option in run.stdout
 
 
 def test_no_session_no_hook_no_mlflow(churn):
     marker = churn / "hook_ran.txt"
     settings = churn / "src/churn/settings.py"
-    settings.write_text(settings.read_text() + (
-        "\n\nfrom pathlib import Path\n\nfrom kedro.framework.hooks import hook_impl\n\n\n"
-        "class RecordingHooks:\n"
-        "    @hook_impl\n"
-        "    def after_context_created(self, context):\n"
-        f"        Path({str(marker)!r}).write_text('context')\n\n"
-        "    @hook_impl\n"
-        "    def after_catalog_created(self, catalog):\n"
-        f"        Path({str(marker)!r}).write_text('catalog')\n\n\n"
-        "HOOKS = (RecordingHooks(),)\n"
-    ))
+    settings.write_text(
+        settings.read_text()
+        + (
+            "\n\nfrom pathlib import Path\n\nfrom kedro.framework.hooks import hook_impl\n\n\n"
+            "class RecordingHooks:\n"
+            "    @hook_impl\n"
+            "    def after_context_created(self, context):\n"
+            f"        Path({str(marker)!r}).write_text('context')\n\n"
+            "    @hook_impl\n"
+            "    def after_catalog_created(self, catalog):\n"
+            f"        Path({str(marker)!r}).write_text('catalog')\n\n\n"
+            "HOOKS = (RecordingHooks(),)\n"
+        )
+    )
 
     run = kedro("servecheck", cwd=churn, python=("-X", "importtime"))
     # The Kedro CLI imports every installed plugin's commands before any command runs

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from conftest import FIXTURES, REPO, Run
 
 MANIFEST = REPO / ".pre-commit-hooks.yaml"
@@ -37,16 +38,26 @@ def env(tmp_path_factory) -> dict[str, str]:
 
 
 def run(*args: str, cwd: Path, env: dict[str, str], timeout: int = 600) -> Run:
-    completed = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                               timeout=timeout, stdin=subprocess.DEVNULL)
+    completed = subprocess.run(
+        args,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     return Run(completed.returncode, completed.stdout, completed.stderr)
 
 
 def git_repo(path: Path, env: dict[str, str]) -> Path:
     """`git init` at `path`, with a committer."""
     path.mkdir(parents=True, exist_ok=True)
-    for args in (("init", "-q"), ("config", "user.name", "Test"),
-                 ("config", "user.email", "test@example.com")):
+    for args in (
+        ("init", "-q"),
+        ("config", "user.name", "Test"),
+        ("config", "user.email", "test@example.com"),
+    ):
         assert run("git", *args, cwd=path, env=env).returncode == 0
     return path
 
@@ -65,8 +76,9 @@ def pre_commit(*args: str, cwd: Path, env: dict[str, str]) -> Run:
 @pytest.fixture(scope="module")
 def hook_repo(tmp_path_factory, env) -> tuple[Path, str]:
     """A snapshot of this checkout as a one-commit repo: its path and commit."""
-    listed = run("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-                 cwd=REPO, env=env)
+    listed = run(
+        "git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=REPO, env=env
+    )
     assert listed.returncode == 0, listed.stderr
     snapshot = git_repo(tmp_path_factory.mktemp("hook-repo"), env)
     for name in filter(None, listed.stdout.split("\0")):
@@ -82,8 +94,12 @@ def project_repo(tmp_path: Path, env: dict[str, str], fixture: str, folder: str 
     """A git repo holding a copy of `fixture` (in `folder`, else at the top); the project."""
     repo = git_repo(tmp_path / "repo", env)
     project = repo / folder
-    shutil.copytree(FIXTURES / fixture, project, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        FIXTURES / fixture,
+        project,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
     return project
 
 
@@ -91,7 +107,9 @@ def test_manifest_is_valid_and_both_hooks_check_the_whole_project(env):
     assert pre_commit("validate-manifest", str(MANIFEST), cwd=REPO, env=env).returncode == 0
     hooks = {hook["id"]: hook for hook in yaml.safe_load(MANIFEST.read_text())}
     assert {hook: hooks[hook]["language"] for hook in hooks} == {
-        "servecheck": "python", "servecheck-system": "system"}
+        "servecheck": "python",
+        "servecheck-system": "system",
+    }
     for hook in hooks.values():
         assert hook["entry"] == "servecheck check" and "args" not in hook
         assert hook["pass_filenames"] is False and hook["require_serial"] is True
@@ -125,11 +143,25 @@ def test_installed_hook_for_a_project_in_a_subfolder_blocks_the_commit_until_fix
     project = project_repo(tmp_path, env, "churn", folder="ml/churn")
     repo = project.parents[1]
     (repo / "README.md").write_text("# A repo with a Kedro project in ml/churn\n")
-    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{
-        "repo": str(snapshot), "rev": head,
-        "hooks": [{"id": "servecheck-system", "args": ["ml/churn"],
-                   "files": r"^ml/churn/(conf/|src/|pyproject\.toml$)"}],
-    }]}))
+    (repo / ".pre-commit-config.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "repos": [
+                    {
+                        "repo": str(snapshot),
+                        "rev": head,
+                        "hooks": [
+                            {
+                                "id": "servecheck-system",
+                                "args": ["ml/churn"],
+                                "files": r"^ml/churn/(conf/|src/|pyproject\.toml$)",
+                            }
+                        ],
+                    }
+                ]
+            }
+        )
+    )
     assert commit(repo, env, "initial")[0] == 0
     assert pre_commit("install", cwd=repo, env=env).returncode == 0
     catalog = project / "conf/base/catalog.yml"
@@ -156,11 +188,30 @@ def test_isolated_hook_stubs_the_project_dependencies(tmp_path, env, hook_repo):
     its own virtualenv, without pandas, scikit-learn or the project's heavy packages."""
     snapshot, head = hook_repo
     project = project_repo(tmp_path, env, "heavy_deps")
-    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{
-        "repo": str(snapshot), "rev": head,
-        "hooks": [{"id": "servecheck", "args": ["--strict", "--format", "json",
-                                                "--output-file", "report.json"]}],
-    }]}))
+    (project / ".pre-commit-config.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "repos": [
+                    {
+                        "repo": str(snapshot),
+                        "rev": head,
+                        "hooks": [
+                            {
+                                "id": "servecheck",
+                                "args": [
+                                    "--strict",
+                                    "--format",
+                                    "json",
+                                    "--output-file",
+                                    "report.json",
+                                ],
+                            }
+                        ],
+                    }
+                ]
+            }
+        )
+    )
     assert run("git", "add", "-A", cwd=project, env=env).returncode == 0
 
     checked = pre_commit("run", "--all-files", cwd=project, env=env)

@@ -12,9 +12,28 @@ from kedro_servecheck.lint.rules.docs import rule_markdown
 from kedro_servecheck.lint.rules.example_project import analyze_example
 
 CATALOGUE = [
-    "SC001", "SC002", "SC101", "SC102", "SC103", "SC104", "SC105", "SC201", "SC202", "SC203",
-    "SC204", "SC205", "SC206", "SC207", "SC301", "SC302", "SC303", "SC304", "SC401", "SC402",
-    "SC501", "SC901",
+    "SC001",
+    "SC002",
+    "SC101",
+    "SC102",
+    "SC103",
+    "SC104",
+    "SC105",
+    "SC201",
+    "SC202",
+    "SC203",
+    "SC204",
+    "SC205",
+    "SC206",
+    "SC207",
+    "SC301",
+    "SC302",
+    "SC303",
+    "SC304",
+    "SC401",
+    "SC402",
+    "SC501",
+    "SC901",
 ]
 
 
@@ -57,7 +76,8 @@ def test_rule_is_documented_in_four_parts(rule):
 
 def test_findings_point_at_the_catalog_line(tmp_path):
     rule = RULES_BY_CODE["SC202"]
-    (finding,) = [f for f in analyze_example(rule.invalid[0], tmp_path).findings
-                  if f.code == "SC202"]
+    (finding,) = [
+        f for f in analyze_example(rule.invalid[0], tmp_path).findings if f.code == "SC202"
+    ]
     assert (finding.location.path, finding.location.line) == ("conf/base/catalog.yml", 1)
     assert finding.dataset == "model" and finding.severity is Severity.ERROR

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from conftest import FIXTURES, servecheck
 
 NODES = "src/heavy_deps/pipelines/inference/nodes.py"
@@ -41,8 +42,10 @@ def test_heavy_deps_is_checked_with_both_packages_stubbed():
     (pipeline,) = report["pipelines"]
     assert pipeline["status"] == "pass" and pipeline["data_input"] == "applications_to_score"
     assert {i["name"]: i["role"] for i in pipeline["inputs"]} == {
-        "applications_to_score": "data", "model": "persisted",
-        "params:features": "parameter", "params:threshold": "parameter",
+        "applications_to_score": "data",
+        "model": "persisted",
+        "params:features": "parameter",
+        "params:threshold": "parameter",
     }
     assert pipeline["outputs"] == ["predictions"]
     finding = sc402(report)
@@ -55,23 +58,32 @@ def test_heavy_deps_is_checked_with_both_packages_stubbed():
 
 
 def test_stubs_serve_decorators_base_classes_aliases_and_annotations(heavy):
-    edit(heavy, NODES, "from catboost_not_installed_xyz.core import Pool\n", (
-        "from catboost_not_installed_xyz.core import Pool\n"
-        "from torch_not_installed_xyz import nn as torch_nn\n"
-        "import mlops_not_installed_xyz.registry.tracking as tracking\n"
-        "\n\n"
-        "class Calibrator(torch_nn.Module, tag='calibration'):\n"
-        "    scale: float = 1.0\n"
-        "\n\n"
-        "CALIBRATOR = Calibrator(dim=2)\n"
-        "PLUGINS = [*tracking.plugins]\n"
-        "Rows = Pool['rows']\n"
-        "\n\n"
-        "@tracking.traced\n"
-        "@tracking.timed(unit='ms')\n"
-    ))
-    edit(heavy, NODES, "def predict(features: pd.DataFrame, model, threshold: float)",
-         "def predict(features: pd.DataFrame, model: lgb.Booster | None, threshold: float)")
+    edit(
+        heavy,
+        NODES,
+        "from catboost_not_installed_xyz.core import Pool\n",
+        (
+            "from catboost_not_installed_xyz.core import Pool\n"
+            "from torch_not_installed_xyz import nn as torch_nn\n"
+            "import mlops_not_installed_xyz.registry.tracking as tracking\n"
+            "\n\n"
+            "class Calibrator(torch_nn.Module, tag='calibration'):\n"
+            "    scale: float = 1.0\n"
+            "\n\n"
+            "CALIBRATOR = Calibrator(dim=2)\n"
+            "PLUGINS = [*tracking.plugins]\n"
+            "Rows = Pool['rows']\n"
+            "\n\n"
+            "@tracking.traced\n"
+            "@tracking.timed(unit='ms')\n"
+        ),
+    )
+    edit(
+        heavy,
+        NODES,
+        "def predict(features: pd.DataFrame, model, threshold: float)",
+        "def predict(features: pd.DataFrame, model: lgb.Booster | None, threshold: float)",
+    )
 
     run = servecheck("check", heavy, "--format", "json")
 
@@ -99,8 +111,12 @@ def test_explicit_registry_imports_are_stubbed_too(heavy):
 
 
 def test_a_missing_module_of_the_project_is_not_stubbed(heavy):
-    edit(heavy, NODES, "import pandas as pd\n",
-         "import pandas as pd\nfrom heavy_deps.missing_module import helper\n")
+    edit(
+        heavy,
+        NODES,
+        "import pandas as pd\n",
+        "import pandas as pd\nfrom heavy_deps.missing_module import helper\n",
+    )
 
     run = servecheck("check", heavy)
 
@@ -114,8 +130,12 @@ def test_a_missing_module_of_the_project_is_not_stubbed(heavy):
 
 
 def test_a_missing_submodule_of_an_installed_package_is_not_stubbed(heavy):
-    edit(heavy, NODES, "import pandas as pd\n",
-         "import pandas as pd\nimport pandas.not_a_module_xyz\n")
+    edit(
+        heavy,
+        NODES,
+        "import pandas as pd\n",
+        "import pandas as pd\nimport pandas.not_a_module_xyz\n",
+    )
 
     run = servecheck("check", heavy)
 
@@ -157,8 +177,12 @@ def test_a_pipeline_made_by_a_stubbed_package_is_a_clear_error(heavy):
 
 
 def test_an_error_a_stub_causes_names_the_stubbed_packages(heavy):
-    edit(heavy, NODES, "import pandas as pd\n",
-         "import pandas as pd\n\nif lgb.VERSION > (4, 0):\n    pass\n")
+    edit(
+        heavy,
+        NODES,
+        "import pandas as pd\n",
+        "import pandas as pd\n\nif lgb.VERSION > (4, 0):\n    pass\n",
+    )
 
     run = servecheck("check", heavy)
 

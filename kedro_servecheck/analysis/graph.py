@@ -96,13 +96,19 @@ class ServingGraph:
 
         vertex = dataset_vertex(output)
         if vertex not in self.dag or not any(self.dag.predecessors(vertex)):
-            produced = sorted(name for kind, name in self.dag if kind == DATASET and
-                              any(self.dag.predecessors((kind, name))))
+            produced = sorted(
+                name
+                for kind, name in self.dag
+                if kind == DATASET and any(self.dag.predecessors((kind, name)))
+            )
             close = difflib.get_close_matches(output, produced, n=3)
             raise UsageError(
                 f"--output '{output}' is not produced by any node of the pipeline",
-                hint=(f"did you mean {', '.join(close)}?" if close else
-                      f"produced datasets: {', '.join(produced) or 'none'}"),
+                hint=(
+                    f"did you mean {', '.join(close)}?"
+                    if close
+                    else f"produced datasets: {', '.join(produced) or 'none'}"
+                ),
             )
         keep = [name for kind, name in nx.ancestors(self.dag, vertex) if kind == NODE]
         return ServingGraph.from_pipeline(self.pipeline.only_nodes(*keep))

@@ -86,7 +86,9 @@ def select_serving_specs(
                 where=(str(project.registry_location) if project.registry_location else None),
                 hint=f"registered pipelines: {_listing(registered)}",
             )
-    return [_spec(name, registered[name], configured.get(name, {}), input, output) for name in names]
+    return [
+        _spec(name, registered[name], configured.get(name, {}), input, output) for name in names
+    ]
 
 
 def _spec(name: str, pipeline: Pipeline, settings: dict, input: str | None, output: str | None):

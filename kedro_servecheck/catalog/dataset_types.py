@@ -142,7 +142,7 @@ class DatasetType:
 
     def resolution_problem(self) -> str | None:
         """Why Kedro 1.x could not import this type, or None when it can (as far as is known)."""
-        if self.short in KEDRO_IO_TYPES or self.short in _KNOWN and self.module:
+        if self.short in KEDRO_IO_TYPES or (self.short in _KNOWN and self.module):
             return None
         family, _, cls = self.short.rpartition(".")
         if not family:
@@ -231,7 +231,7 @@ def _kedro_datasets_family(family: str) -> dict[str, str] | None:
             except ValueError:
                 continue
             for submodule, names in table.items():
-                classes.update({name: submodule for name in names})
+                classes.update(dict.fromkeys(names, submodule))
     return classes
 
 

@@ -106,9 +106,11 @@ class Catalog:
             ) from exc
         user_patterns = [p for p in self._resolver.list_patterns() if p in self._absolute]
         self._patterns = FactoryPatterns(
-            [p for p in user_patterns if not is_catch_all(p)], self._absolute)
-        self._defaults = FactoryPatterns(DataCatalog.default_runtime_patterns,
-                                         DataCatalog.default_runtime_patterns)
+            [p for p in user_patterns if not is_catch_all(p)], self._absolute
+        )
+        self._defaults = FactoryPatterns(
+            DataCatalog.default_runtime_patterns, DataCatalog.default_runtime_patterns
+        )
         self._specs: dict[str, DatasetSpec] = {}
 
     @property
@@ -159,7 +161,11 @@ def _spec_from_config(
     declared_type = dataset_type(config.get("type", ""))
     inner = config
     if declared_type.is_wrapper and isinstance(config.get("dataset"), (dict, str)):
-        inner = config["dataset"] if isinstance(config["dataset"], dict) else {"type": config["dataset"]}
+        inner = (
+            config["dataset"]
+            if isinstance(config["dataset"], dict)
+            else {"type": config["dataset"]}
+        )
     raw_path = inner.get("filepath") or inner.get("path")
     versioned = bool(config.get("versioned") or inner.get("versioned"))
     location = _load_location(raw_path, versioned, load_versions.get(name))

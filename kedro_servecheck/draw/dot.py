@@ -11,9 +11,13 @@ from kedro_servecheck.draw.palette import Look, legend, look
 from kedro_servecheck.draw.scene import Scene, Shape, printable
 
 FONT = "Helvetica,Arial,sans-serif"
-SHAPES = {Shape.NODE: ("box", ""), Shape.DATASET: ("box", "rounded"),
-          Shape.PARAMETER: ("hexagon", ""), Shape.IO: ("parallelogram", ""),
-          Shape.NAMESPACE: ("box3d", "")}
+SHAPES = {
+    Shape.NODE: ("box", ""),
+    Shape.DATASET: ("box", "rounded"),
+    Shape.PARAMETER: ("hexagon", ""),
+    Shape.IO: ("parallelogram", ""),
+    Shape.NAMESPACE: ("box3d", ""),
+}
 
 
 def quote(text: str) -> str:
@@ -28,7 +32,7 @@ def render(scene: Scene) -> str:
         "digraph servecheck {",
         f"  graph [rankdir=LR, fontname={quote(FONT)}, fontsize=12, nodesep=0.25, ranksep=0.4,"
         f" labelloc=t, label={quote(scene.pipeline)}];",
-        f"  node [fontname={quote(FONT)}, fontsize=11, height=0.3, margin=\"0.12,0.04\"];",
+        f'  node [fontname={quote(FONT)}, fontsize=11, height=0.3, margin="0.12,0.04"];',
         '  edge [color="#94a3b8", arrowsize=0.6];',
     ]
     if scene.note:
@@ -36,15 +40,22 @@ def render(scene: Scene) -> str:
     lines.append("  subgraph cluster_legend {")
     lines.append('    label="legend"; style="rounded,dashed"; color="#94a3b8"; fontsize=10;')
     keys = legend(namespaces=bool(scene.namespaces))
-    lines += [f"    legend{index} [label={quote(key.text)}, {_attributes(key.shape, key.look)}];"
-              for index, key in enumerate(keys)]
+    lines += [
+        f"    legend{index} [label={quote(key.text)}, {_attributes(key.shape, key.look)}];"
+        for index, key in enumerate(keys)
+    ]
     chain = " -> ".join(f"legend{index}" for index in range(len(keys)))
     lines.append(f"    {chain} [style=invis];  // one row")
     lines.append("  }")
-    lines += [f"  {box.id} [label={quote(box.label)}, {_attributes(box.shape, look(box))}];"
-              for box in scene.boxes.values()]
-    lines += [f"  {scene.boxes[source].id} -> {scene.boxes[target].id};"
-              for source in scene.boxes for target in sorted(scene.dag.successors(source))]
+    lines += [
+        f"  {box.id} [label={quote(box.label)}, {_attributes(box.shape, look(box))}];"
+        for box in scene.boxes.values()
+    ]
+    lines += [
+        f"  {scene.boxes[source].id} -> {scene.boxes[target].id};"
+        for source in scene.boxes
+        for target in sorted(scene.dag.successors(source))
+    ]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -52,5 +63,7 @@ def render(scene: Scene) -> str:
 def _attributes(shape: Shape, paint: Look) -> str:
     name, extra = SHAPES[shape]
     style = ",".join(part for part in ("filled", extra, "dashed" if paint.dash else "") if part)
-    return (f'shape={name}, style="{style}", fillcolor="{paint.fill}", color="{paint.stroke}", '
-            f"penwidth={paint.width:g}")
+    return (
+        f'shape={name}, style="{style}", fillcolor="{paint.fill}", color="{paint.stroke}", '
+        f"penwidth={paint.width:g}"
+    )

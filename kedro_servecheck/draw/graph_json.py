@@ -34,8 +34,11 @@ def to_dict(scene: Scene) -> dict:
         "nodes": scene.size,
         "note": scene.note,
         "vertices": vertices,
-        "edges": [{"source": scene.boxes[source].id, "target": scene.boxes[target].id}
-                  for source in scene.boxes for target in sorted(scene.dag.successors(source))],
+        "edges": [
+            {"source": scene.boxes[source].id, "target": scene.boxes[target].id}
+            for source in scene.boxes
+            for target in sorted(scene.dag.successors(source))
+        ],
     }
 
 

@@ -28,16 +28,20 @@ class Layout:
 
 def layers(dag: nx.DiGraph) -> dict[Hashable, int]:
     """The column of each vertex: its topological generation, sources pulled right."""
-    layer = {vertex: index for index, generation in enumerate(nx.topological_generations(dag))
-             for vertex in generation}
+    layer = {
+        vertex: index
+        for index, generation in enumerate(nx.topological_generations(dag))
+        for vertex in generation
+    }
     for vertex in dag:
         if dag.in_degree(vertex) == 0 and dag.out_degree(vertex):
             layer[vertex] = min(layer[successor] for successor in dag.successors(vertex)) - 1
     return layer
 
 
-def columns(dag: nx.DiGraph, layer: Mapping[Hashable, int],
-            order: Iterable[Hashable]) -> list[list[Hashable]]:
+def columns(
+    dag: nx.DiGraph, layer: Mapping[Hashable, int], order: Iterable[Hashable]
+) -> list[list[Hashable]]:
     """The vertices of each layer, top to bottom: `order` first, then barycentre sweeps."""
     result: list[list[Hashable]] = [[] for _ in range(max(layer.values(), default=-1) + 1)]
     for vertex in order:
@@ -51,9 +55,15 @@ def columns(dag: nx.DiGraph, layer: Mapping[Hashable, int],
     return result
 
 
-def place(dag: nx.DiGraph, size: Callable[[Hashable], tuple[float, float]],
-          order: Iterable[Hashable] | None = None, *, gap_x: float = 32, gap_y: float = 14,
-          margin: float = 12) -> Layout:
+def place(
+    dag: nx.DiGraph,
+    size: Callable[[Hashable], tuple[float, float]],
+    order: Iterable[Hashable] | None = None,
+    *,
+    gap_x: float = 32,
+    gap_y: float = 14,
+    margin: float = 12,
+) -> Layout:
     """Lay `dag` out; `size(v)` is a vertex's (width, height), `order` the initial order."""
     layer = layers(dag)
     stacks = columns(dag, layer, order if order is not None else dag)
@@ -82,12 +92,16 @@ def _reorder(stack: list[Hashable], neighbours: Callable, position: dict[Hashabl
 
 def _positions(stacks: Iterable[list[Hashable]]) -> dict[Hashable, float]:
     """Each vertex's offset from the middle of its column (as it will be drawn, centred)."""
-    return {vertex: index - (len(stack) - 1) / 2
-            for stack in stacks for index, vertex in enumerate(stack)}
+    return {
+        vertex: index - (len(stack) - 1) / 2
+        for stack in stacks
+        for index, vertex in enumerate(stack)
+    }
 
 
-def _barycentre(vertex: Hashable, neighbours: Callable,
-                position: Mapping[Hashable, float]) -> float:
+def _barycentre(
+    vertex: Hashable, neighbours: Callable, position: Mapping[Hashable, float]
+) -> float:
     """The mean position of the vertex's neighbours on one side; its own when it has none."""
     around = [position[v] for v in neighbours(vertex)]
     return sum(around) / len(around) if around else position[vertex]

@@ -16,8 +16,13 @@ from kedro_servecheck.draw.scene import NAMESPACE, Box, Scene, Shape, printable
 MAX_EDGES = 400
 OUTPUT_CLASS = "output"
 _ESCAPED = set('"#&<>`%')  # quotes, entity codes, HTML, Markdown fences, %%{directives}%%
-_BRACKETS = {Shape.NODE: ("[", "]"), Shape.DATASET: ("([", "])"), Shape.PARAMETER: ("{{", "}}"),
-             Shape.IO: ("[/", "/]"), Shape.NAMESPACE: ("[[", "]]")}
+_BRACKETS = {
+    Shape.NODE: ("[", "]"),
+    Shape.DATASET: ("([", "])"),
+    Shape.PARAMETER: ("{{", "}}"),
+    Shape.IO: ("[/", "/]"),
+    Shape.NAMESPACE: ("[[", "]]"),
+}
 
 
 def _style(look: Look, *, fill: bool = True) -> str:
@@ -52,8 +57,10 @@ class Flowchart:
         """What the edge cap leaves out, in one sentence (None: nothing)."""
         if not self.omitted_edges:
             return None
-        return (f"Only the first {self.max_edges} edges are drawn: {self.omitted_edges} more "
-                f"edges and {self.omitted_vertices} more datasets and nodes are left out.")
+        return (
+            f"Only the first {self.max_edges} edges are drawn: {self.omitted_edges} more "
+            f"edges and {self.omitted_vertices} more datasets and nodes are left out."
+        )
 
 
 def label(text: str) -> str:
@@ -68,8 +75,9 @@ def flowchart(scene: Scene, max_edges: int = MAX_EDGES, with_legend: bool = Fals
     `with_legend` adds a subgraph of sample boxes (Markdown says the legend in words instead).
     """
     order = list(scene.boxes)
-    edges = [(source, target) for source in order
-             for target in sorted(scene.dag.successors(source))]
+    edges = [
+        (source, target) for source in order for target in sorted(scene.dag.successors(source))
+    ]
     drawn = edges[:max_edges]
     touched = {vertex for edge in drawn for vertex in edge}
     vertices = [vertex for vertex in order if vertex in touched or scene.dag.degree(vertex) == 0]
@@ -88,8 +96,9 @@ def flowchart(scene: Scene, max_edges: int = MAX_EDGES, with_legend: bool = Fals
         lines += _legend(bool(scene.namespaces))
     lines += [f"  classDef {name} {style}" for name, style in CLASS_STYLES.items()]
     lines += [f"  class {','.join(members)} {name}" for name, members in classes.items() if members]
-    return Flowchart("\n".join(lines), len(edges) - len(drawn), len(order) - len(vertices),
-                     max_edges)
+    return Flowchart(
+        "\n".join(lines), len(edges) - len(drawn), len(order) - len(vertices), max_edges
+    )
 
 
 def _classes(box: Box) -> list[str]:

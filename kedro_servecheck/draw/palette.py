@@ -68,25 +68,34 @@ def look(box: Box) -> Look:
 
 def legend(namespaces: bool = False) -> list[Key]:
     """The legend of a drawing (with the namespace box when the drawing has one)."""
-    keys = [Key(ROLE_LABEL[role], shape_of(DATASET, role, False), colours)
-            for role, colours in ROLES.items()]
-    keys += [Key("output", shape_of(DATASET, None, True), OUTPUT),
-             Key("dataset", Shape.DATASET, PLAIN[DATASET]),
-             Key("node", Shape.NODE, PLAIN[NODE])]
+    keys = [
+        Key(ROLE_LABEL[role], shape_of(DATASET, role, False), colours)
+        for role, colours in ROLES.items()
+    ]
+    keys += [
+        Key("output", shape_of(DATASET, None, True), OUTPUT),
+        Key("dataset", Shape.DATASET, PLAIN[DATASET]),
+        Key("node", Shape.NODE, PLAIN[NODE]),
+    ]
     if namespaces:
         keys.append(Key("namespace", Shape.NAMESPACE, PLAIN[NAMESPACE]))
-    keys += [Key(severity.value, Shape.DATASET, _outlined(PLAIN[DATASET], severity))
-             for severity in SEVERITIES]
+    keys += [
+        Key(severity.value, Shape.DATASET, _outlined(PLAIN[DATASET], severity))
+        for severity in SEVERITIES
+    ]
     return keys
 
 
 def in_words() -> str:
     """The legend as a sentence, for Markdown under a Mermaid graph."""
     roles = ", ".join(f"{colours.colour} {ROLE_LABEL[role]}" for role, colours in ROLES.items())
-    outlines = ", ".join(f"{outline.colour} {severity.value}"
-                         for severity, outline in SEVERITIES.items())
-    return (f"Free inputs by role: {roles}; {OUTPUT.colour}: the output; "
-            f"outlined by a finding's severity: {outlines}.")
+    outlines = ", ".join(
+        f"{outline.colour} {severity.value}" for severity, outline in SEVERITIES.items()
+    )
+    return (
+        f"Free inputs by role: {roles}; {OUTPUT.colour}: the output; "
+        f"outlined by a finding's severity: {outlines}."
+    )
 
 
 def _outlined(painted: Look, severity: Severity | None) -> Look:

@@ -74,16 +74,19 @@ class Scene:
     namespaces: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, analysis: Analysis, findings: Iterable[Finding],
-           collapse_above: int = COLLAPSE_ABOVE) -> Scene:
+    def of(
+        cls, analysis: Analysis, findings: Iterable[Finding], collapse_above: int = COLLAPSE_ABOVE
+    ) -> Scene:
         """The scene of an analysed pipeline and its findings (in report order)."""
         roles = {free.name: free.role for free in analysis.inputs}
         return build(analysis.graph, roles, findings, analysis.name, collapse_above)
 
     def subjects(self, finding: Finding) -> list[tuple[str, Box | None]]:
         """What a finding is about (its dataset, its node) and the box drawing each, if any."""
-        return [(name, self.boxes[self.where[vertex]] if vertex in self.where else None)
-                for name, vertex in _subjects(finding)]
+        return [
+            (name, self.boxes[self.where[vertex]] if vertex in self.where else None)
+            for name, vertex in _subjects(finding)
+        ]
 
     @property
     def note(self) -> str | None:
@@ -91,17 +94,26 @@ class Scene:
         if not self.size:
             return "The pipeline has no node: there is nothing to draw."
         if self.folded:
-            return (f"The pipeline has {self.size} nodes, more than {self.collapse_above}: "
-                    f"{self.folded} datasets and nodes are drawn as one box per namespace "
-                    f"({len(self.namespaces)} namespaces).")
+            return (
+                f"The pipeline has {self.size} nodes, more than {self.collapse_above}: "
+                f"{self.folded} datasets and nodes are drawn as one box per namespace "
+                f"({len(self.namespaces)} namespaces)."
+            )
         if self.size > self.collapse_above:
-            return (f"The pipeline has {self.size} nodes, more than {self.collapse_above}, and no "
-                    "namespace to collapse: it is drawn in full.")
+            return (
+                f"The pipeline has {self.size} nodes, more than {self.collapse_above}, and no "
+                "namespace to collapse: it is drawn in full."
+            )
         return None
 
 
-def build(graph: ServingGraph, roles: Mapping[str, Role], findings: Iterable[Finding],
-          pipeline: str = "", collapse_above: int = COLLAPSE_ABOVE) -> Scene:
+def build(
+    graph: ServingGraph,
+    roles: Mapping[str, Role],
+    findings: Iterable[Finding],
+    pipeline: str = "",
+    collapse_above: int = COLLAPSE_ABOVE,
+) -> Scene:
     """The scene of `graph`; `roles` of its free inputs by name, `findings` of the pipeline."""
     findings = list(findings)
     dag = graph.dag
@@ -127,19 +139,31 @@ def build(graph: ServingGraph, roles: Mapping[str, Role], findings: Iterable[Fin
     for position, vertex in enumerate(nx.lexicographical_topological_sort(drawn)):
         kind, name = vertex
         indexes = tuple(touching.get(vertex, ()))
-        severity = min((findings[i].severity for i in indexes), key=lambda s: s.rank,
-                       default=None)
+        severity = min((findings[i].severity for i in indexes), key=lambda s: s.rank, default=None)
         if kind == NAMESPACE:
             inside = members[vertex]
-            boxes[vertex] = Box(f"g{position}", kind, name, Shape.NAMESPACE, severity=severity,
-                                findings=indexes,
-                                nodes=sum(k == NODE for k, _ in inside),
-                                datasets=sum(k == DATASET for k, _ in inside))
+            boxes[vertex] = Box(
+                f"g{position}",
+                kind,
+                name,
+                Shape.NAMESPACE,
+                severity=severity,
+                findings=indexes,
+                nodes=sum(k == NODE for k, _ in inside),
+                datasets=sum(k == DATASET for k, _ in inside),
+            )
             continue
         role = role_of.get(vertex)
-        boxes[vertex] = Box(f"{kind[0]}{position}", kind, name,
-                            shape_of(kind, role, vertex in outputs), role=role,
-                            output=vertex in outputs, severity=severity, findings=indexes)
+        boxes[vertex] = Box(
+            f"{kind[0]}{position}",
+            kind,
+            name,
+            shape_of(kind, role, vertex in outputs),
+            role=role,
+            output=vertex in outputs,
+            severity=severity,
+            findings=indexes,
+        )
     namespaces = sorted(name for kind, name in boxes if kind == NAMESPACE)
     folded = sum(len(members[(NAMESPACE, name)]) for name in namespaces)
     return Scene(pipeline, boxes, drawn, findings, where, size, collapse_above, folded, namespaces)
@@ -169,8 +193,9 @@ def shape_of(kind: str, role: Role | None, output: bool) -> Shape:
     return Shape.PARAMETER if role is Role.PARAMETER else Shape.DATASET
 
 
-def _namespaces(graph: ServingGraph, roles: Mapping[Vertex, Role],
-                outputs: set[Vertex]) -> dict[Vertex, str]:
+def _namespaces(
+    graph: ServingGraph, roles: Mapping[Vertex, Role], outputs: set[Vertex]
+) -> dict[Vertex, str]:
     """The top-level namespace each vertex is folded into.
 
     A node goes into its namespace; a dataset follows the node that produces it, a free
@@ -205,5 +230,5 @@ def _merge_cycles(where: dict[Vertex, Vertex], drawn: nx.DiGraph) -> dict[Vertex
     for component in nx.strongly_connected_components(drawn):
         if len(component) > 1:
             name = " + ".join(sorted(name for kind, name in component if kind == NAMESPACE))
-            merged.update({vertex: (NAMESPACE, name) for vertex in component})
+            merged.update(dict.fromkeys(component, (NAMESPACE, name)))
     return {vertex: merged.get(shown, shown) for vertex, shown in where.items()}

@@ -100,8 +100,9 @@ def box_id(prefix: str, box: Box) -> str:
 def drawing(scene: Scene, prefix: str) -> Drawing:
     """`scene` laid out left to right, its element ids behind `prefix`."""
     lines = {vertex: _lines(box) for vertex, box in scene.boxes.items()}
-    layout = place(scene.dag, lambda vertex: _size(scene.boxes[vertex], lines[vertex]),
-                   order=scene.boxes)
+    layout = place(
+        scene.dag, lambda vertex: _size(scene.boxes[vertex], lines[vertex]), order=scene.boxes
+    )
     figures = {}
     for vertex, box in scene.boxes.items():
         x, y, width, height = layout.boxes[vertex]
@@ -109,15 +110,20 @@ def drawing(scene: Scene, prefix: str) -> Drawing:
             id=box_id(prefix, box),
             classes=_classes(box),
             shape=box.shape,
-            x=x, y=y, width=width, height=height,
+            x=x,
+            y=y,
+            width=width,
+            height=height,
             outline=outline(box.shape, x, y, width, height),
             look=look(box),
             lines=lines[vertex],
             title=_title(box, scene.findings),
             href=f"#{finding_id(prefix, box.findings[0])}" if box.findings else None,
         )
-    edges = [Edge(_arrow(figures[source], figures[target]), figures[source].id,
-                  figures[target].id) for source, target in scene.dag.edges]
+    edges = [
+        Edge(_arrow(figures[source], figures[target]), figures[source].id, figures[target].id)
+        for source, target in scene.dag.edges
+    ]
     return Drawing(prefix, layout.width, layout.height, list(figures.values()), edges)
 
 
@@ -131,16 +137,37 @@ def outline(shape: Shape, x: float, y: float, width: float, height: float) -> st
     right, bottom, middle, slant = x + width, y + height, y + height / 2, height / 3
     if shape is Shape.DATASET:  # a stadium
         r = height / 2
-        return _path(("M", x + r, y), ("H", right - r), ("A", r, r, 0, 0, 1, right - r, bottom),
-                     ("H", x + r), ("A", r, r, 0, 0, 1, x + r, y), ("Z",))
+        return _path(
+            ("M", x + r, y),
+            ("H", right - r),
+            ("A", r, r, 0, 0, 1, right - r, bottom),
+            ("H", x + r),
+            ("A", r, r, 0, 0, 1, x + r, y),
+            ("Z",),
+        )
     if shape is Shape.NAMESPACE:  # a box with rounded corners
         r = 8
-        return _path(("M", x + r, y), ("H", right - r), ("Q", right, y, right, y + r),
-                     ("V", bottom - r), ("Q", right, bottom, right - r, bottom), ("H", x + r),
-                     ("Q", x, bottom, x, bottom - r), ("V", y + r), ("Q", x, y, x + r, y), ("Z",))
+        return _path(
+            ("M", x + r, y),
+            ("H", right - r),
+            ("Q", right, y, right, y + r),
+            ("V", bottom - r),
+            ("Q", right, bottom, right - r, bottom),
+            ("H", x + r),
+            ("Q", x, bottom, x, bottom - r),
+            ("V", y + r),
+            ("Q", x, y, x + r, y),
+            ("Z",),
+        )
     if shape is Shape.PARAMETER:
-        points = [(x + slant, y), (right - slant, y), (right, middle), (right - slant, bottom),
-                  (x + slant, bottom), (x, middle)]
+        points = [
+            (x + slant, y),
+            (right - slant, y),
+            (right, middle),
+            (right - slant, bottom),
+            (x + slant, bottom),
+            (x, middle),
+        ]
     elif shape is Shape.IO:
         points = [(x + slant, y), (right, y), (right - slant, bottom), (x, bottom)]
     else:
@@ -165,7 +192,7 @@ def _shorten(text: str) -> str:
     if len(text) <= MAX_LABEL:
         return text
     keep = MAX_LABEL - 1
-    return f"{text[:keep // 2]}…{text[len(text) - (keep - keep // 2):]}"
+    return f"{text[: keep // 2]}…{text[len(text) - (keep - keep // 2) :]}"
 
 
 def _size(box: Box, lines: tuple[str, ...]) -> tuple[float, float]:
@@ -189,8 +216,10 @@ def _title(box: Box, findings: list[Finding]) -> str:
     """The tooltip: the full name, what it is, and its findings."""
     what = ROLE_LABEL[box.role] if box.role else "output" if box.output else box.kind
     lines = [box.label, what]
-    lines += [f"{findings[i].code} {findings[i].severity.value}: {findings[i].message}"
-              for i in box.findings]
+    lines += [
+        f"{findings[i].code} {findings[i].severity.value}: {findings[i].message}"
+        for i in box.findings
+    ]
     return "\n".join(map(printable, lines))
 
 
@@ -201,6 +230,6 @@ def _arrow(source: Figure, target: Figure) -> str:
     end_x = target.x + (inset if target.shape is Shape.IO else 0)
     (_, start_y), (_, end_y) = source.centre, target.centre
     bend = max((end_x - start_x) / 2, 12)
-    return _path(("M", start_x, start_y),
-                 ("C", start_x + bend, start_y, end_x - bend, end_y, end_x, end_y))
-
+    return _path(
+        ("M", start_x, start_y), ("C", start_x + bend, start_y, end_x - bend, end_y, end_x, end_y)
+    )

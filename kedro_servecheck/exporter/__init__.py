@@ -56,8 +56,12 @@ def export(
     if register and not tracking_uri:
         raise UsageError("--register needs --tracking-uri", hint="pass the tracking server URI")
     options = ExportOptions(
-        output=Path(output) if output else None, sample=Path(sample) if sample else None,
-        verify=verify, force=force, tracking_uri=tracking_uri, register=register,
+        output=Path(output) if output else None,
+        sample=Path(sample) if sample else None,
+        verify=verify,
+        force=force,
+        tracking_uri=tracking_uri,
+        register=register,
         progress=progress or (lambda step: None),
     )
     options.progress("load and check")
@@ -69,8 +73,9 @@ def export_report(report: Report, options: ExportOptions) -> ExportResult:
     """Export the one pipeline `report` checked (the analysis the check made, not a new one)."""
     if len(report.analyses) != 1:
         names = ", ".join(analysis.name for analysis in report.analyses)
-        raise UsageError(f"Export takes one pipeline; the check selected {names}",
-                         hint="pass --pipeline NAME")
+        raise UsageError(
+            f"Export takes one pipeline; the check selected {names}", hint="pass --pipeline NAME"
+        )
     try:
         return export_analysis(report.analyses[0], report, options)
     except ExportBlocked as blocked:
@@ -78,5 +83,11 @@ def export_report(report: Report, options: ExportOptions) -> ExportResult:
         raise
 
 
-__all__ = ["ExportBlocked", "ExportOptions", "ExportResult", "export", "export_analysis",
-           "export_report"]
+__all__ = [
+    "ExportBlocked",
+    "ExportOptions",
+    "ExportResult",
+    "export",
+    "export_analysis",
+    "export_report",
+]

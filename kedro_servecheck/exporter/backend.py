@@ -78,11 +78,15 @@ def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) 
     errors = [f for f in analysis.findings if f.severity is Severity.ERROR]
     if errors or analysis.data_input is None:
         codes = ", ".join(sorted({f.code for f in errors})) or "no data input"
-        raise ExportBlocked(f"Pipeline '{analysis.name}' is not servable ({codes})",
-                            hint="fix the findings above, then export again")
+        raise ExportBlocked(
+            f"Pipeline '{analysis.name}' is not servable ({codes})",
+            hint="fix the findings above, then export again",
+        )
     if importlib.util.find_spec("mlflow") is None:
-        raise UsageError("servecheck export needs mlflow, which is not installed here",
-                         hint="pip install 'kedro-servecheck[export]'")
+        raise UsageError(
+            "servecheck export needs mlflow, which is not installed here",
+            hint="pip install 'kedro-servecheck[export]'",
+        )
     stubbed = analysis.project.stubbed_packages
     if stubbed:
         raise ExportBlocked(
@@ -93,12 +97,16 @@ def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) 
         raise UsageError("Nothing to export to", hint="pass --output DIR and/or --tracking-uri URI")
     target = options.output.resolve() if options.output else None
     if target is not None and target.exists() and not options.force:
-        raise UsageError(f"{options.output} already exists",
-                         hint="choose another --output, or pass --force to replace it")
+        raise UsageError(
+            f"{options.output} already exists",
+            hint="choose another --output, or pass --force to replace it",
+        )
     parent = target.parent if target else Path(tempfile.gettempdir())
     parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".servecheck-export-", dir=parent) as stage, \
-            _quiet_mlflow():
+    with (
+        tempfile.TemporaryDirectory(prefix=".servecheck-export-", dir=parent) as stage,
+        _quiet_mlflow(),
+    ):
         return _export(analysis, report, options, Path(stage), target)
 
 
@@ -116,25 +124,36 @@ def _export(analysis, report, options, stage: Path, target: Path | None) -> Expo
     write_json(serving / "report.json", {"check": report.to_dict(), "provenance": provenance})
 
     options.progress("requirements")
-    data_types = [free.spec.inner_type for free in analysis.inputs
-                  if free.spec and free.role in (Role.PERSISTED, Role.DATA)]
-    requirements = pinned_requirements(project.package_dir, data_types,
-                                       [serving / a.path for a in artifacts])
+    data_types = [
+        free.spec.inner_type
+        for free in analysis.inputs
+        if free.spec and free.role in (Role.PERSISTED, Role.DATA)
+    ]
+    requirements = pinned_requirements(
+        project.package_dir, data_types, [serving / a.path for a in artifacts]
+    )
 
     options.progress("signature")
     example = input_example(analysis, options.sample)
     served = ServedPipeline()
     served.load(serving)
-    params = {key: value for key, value in frozen_parameters(analysis).items()
-              if unrepresentable(value) is None}
+    params = {
+        key: value
+        for key, value in frozen_parameters(analysis).items()
+        if unrepresentable(value) is None
+    }
     signature = infer_signature(example, served.run(example), params=params or None)
 
     options.progress("save")
     shutil.copy2(Path(__file__).with_name("runtime.py"), stage / RUNTIME_FILE)
     save_args = dict(
-        python_model=RUNTIME_FILE, artifacts={"serving": "serving"},
-        code_paths=[str(project.package_dir)], signature=signature, input_example=example,
-        pip_requirements=requirements, metadata={"servecheck": provenance},
+        python_model=RUNTIME_FILE,
+        artifacts={"serving": "serving"},
+        code_paths=[str(project.package_dir)],
+        signature=signature,
+        input_example=example,
+        pip_requirements=requirements,
+        metadata={"servecheck": provenance},
     )
     if options.tracking_uri:
         # The store resolves its default artifact root (./mlruns) against the working directory
@@ -149,8 +168,9 @@ def _export(analysis, report, options, stage: Path, target: Path | None) -> Expo
     verified = False
     if options.verify:
         options.progress("verify")
-        prediction = predict_in_fresh_process(stage / "model", example, None,
-                                              project.package_dir.parent)
+        prediction = predict_in_fresh_process(
+            stage / "model", example, None, project.package_dir.parent
+        )
         compare(prediction, run_natively(analysis, example))
         verified = True
     if target is not None:
@@ -161,10 +181,15 @@ def _export(analysis, report, options, stage: Path, target: Path | None) -> Expo
 def _log(analysis: Analysis, options: ExportOptions, save_args: dict, provenance: dict) -> str:
     import mlflow
 
-    tags = {"servecheck.pipeline": analysis.name, "servecheck.version": __version__,
-            "git.sha": str(provenance["git_sha"]), "git.dirty": str(provenance["git_dirty"])}
-    info = mlflow.pyfunc.log_model(name=analysis.name, registered_model_name=options.register,
-                                   tags=tags, **save_args)
+    tags = {
+        "servecheck.pipeline": analysis.name,
+        "servecheck.version": __version__,
+        "git.sha": str(provenance["git_sha"]),
+        "git.dirty": str(provenance["git_dirty"]),
+    }
+    info = mlflow.pyfunc.log_model(
+        name=analysis.name, registered_model_name=options.register, tags=tags, **save_args
+    )
     return info.model_uri
 
 
@@ -182,16 +207,19 @@ def _provenance(analysis: Analysis, artifacts: list[StagedArtifact]) -> dict[str
         "git_dirty": dirty,
         "servecheck_version": __version__,
         "kedro_version": metadata.version("kedro"),
-        "artifacts": {a.name: {"source": a.source, "version": a.version, "sha256": a.sha256}
-                      for a in artifacts},
+        "artifacts": {
+            a.name: {"source": a.source, "version": a.version, "sha256": a.sha256}
+            for a in artifacts
+        },
     }
 
 
 def _git_state(root: Path) -> tuple[str | None, bool | None]:
     def git(*args: str) -> str | None:
         try:
-            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                                  text=True, timeout=30)
+            done = subprocess.run(
+                ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30
+            )
         except (OSError, subprocess.TimeoutExpired):
             return None
         return done.stdout.strip() if done.returncode == 0 else None

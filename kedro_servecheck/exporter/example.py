@@ -33,17 +33,23 @@ def input_example(analysis: Analysis, sample: Path | None) -> Any:
 def _read_sample(path: Path):
     import pandas as pd
 
-    readers = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet,
-               ".json": _read_json_rows}
+    readers = {
+        ".csv": pd.read_csv,
+        ".parquet": pd.read_parquet,
+        ".pq": pd.read_parquet,
+        ".json": _read_json_rows,
+    }
     reader = readers.get(path.suffix.lower())
     if reader is None:
-        raise ServecheckError(f"--sample {path}: unknown file type",
-                              hint="use a .csv, .parquet or .json file")
+        raise ServecheckError(
+            f"--sample {path}: unknown file type", hint="use a .csv, .parquet or .json file"
+        )
     try:
         return reader(path)
     except (OSError, ValueError) as exc:
-        raise ServecheckError(f"Cannot read --sample {path}: {exc}",
-                              hint="give a CSV, Parquet or JSON (records) file") from exc
+        raise ServecheckError(
+            f"Cannot read --sample {path}: {exc}", hint="give a CSV, Parquet or JSON (records) file"
+        ) from exc
 
 
 def _read_json_rows(path: Path):

@@ -30,9 +30,11 @@ def pinned_requirements(
     for path in artifact_files:
         import_names |= pickle_modules(path)
     own = _distributions_of(package_dir.name) | {package_dir.name}
-    distributions = {
-        dist for name in import_names for dist in _distributions_of(name)
-    } - own - {"kedro-datasets", "kedro_datasets"}
+    distributions = (
+        {dist for name in import_names for dist in _distributions_of(name)}
+        - own
+        - {"kedro-datasets", "kedro_datasets"}
+    )
     lines = {f"{dist}=={metadata.version(dist)}" for dist in distributions}
     extras = sorted({t.extra for t in dataset_types if t.extra})
     suffix = f"[{','.join(extras)}]" if extras else ""
@@ -77,8 +79,11 @@ def pickle_modules(path: Path) -> set[str]:
 
 
 def _third_party(names: set[str]) -> set[str]:
-    return {name for name in names if name and name not in sys.stdlib_module_names
-            and name != "__main__"}
+    return {
+        name
+        for name in names
+        if name and name not in sys.stdlib_module_names and name != "__main__"
+    }
 
 
 def _distributions_of(import_name: str) -> set[str]:

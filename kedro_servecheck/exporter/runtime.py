@@ -77,16 +77,20 @@ class _Step(NamedTuple):
 
 def _steps(nodes: list[Node], output: str) -> list[_Step]:
     """The nodes in order; transcoded names (`x@pandas`) share the key of `x`."""
-    last_reader = {_strip_transcoding(name): index
-                   for index, node in enumerate(nodes) for name in node.inputs}
+    last_reader = {
+        _strip_transcoding(name): index for index, node in enumerate(nodes) for name in node.inputs
+    }
     released: dict[int, list[str]] = {}
     for key, index in last_reader.items():
         if key != output:
             released.setdefault(index, []).append(key)
     return [
-        _Step(node, tuple((name, _strip_transcoding(name)) for name in node.inputs),
-              {name: _strip_transcoding(name) for name in node.outputs},
-              tuple(released.get(index, ())))
+        _Step(
+            node,
+            tuple((name, _strip_transcoding(name)) for name in node.inputs),
+            {name: _strip_transcoding(name) for name in node.outputs},
+            tuple(released.get(index, ())),
+        )
         for index, node in enumerate(nodes)
     ]
 

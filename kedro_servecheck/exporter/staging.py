@@ -37,10 +37,14 @@ class StagedArtifact:
 
 
 def write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
+    )
 
 
-def stage_serving(analysis: Analysis, serving: Path, credentials: dict[str, Any]) -> list[StagedArtifact]:
+def stage_serving(
+    analysis: Analysis, serving: Path, credentials: dict[str, Any]
+) -> list[StagedArtifact]:
     """Write the serving folder for `analysis`; return the artifacts it copied."""
     serving.mkdir(parents=True)
     staged, catalog = [], {}
@@ -83,12 +87,16 @@ def pipeline_spec(analysis: Analysis) -> dict[str, Any]:
 def _stage_artifact(spec: DatasetSpec, serving: Path, root: Path, credentials: dict[str, Any]):
     inner = copy.deepcopy(spec.config)
     if spec.type.is_wrapper:
-        inner = inner["dataset"] if isinstance(inner["dataset"], dict) else {"type": inner["dataset"]}
+        inner = (
+            inner["dataset"] if isinstance(inner["dataset"], dict) else {"type": inner["dataset"]}
+        )
     path_key = "filepath" if "filepath" in inner else "path"
     source = spec.load_path if spec.is_local else None
     if source is None and spec.is_local:
-        raise ServecheckError(f"'{spec.name}' has nothing on disk to package",
-                              hint=f"run `servecheck check` and fix the findings about '{spec.name}'")
+        raise ServecheckError(
+            f"'{spec.name}' has nothing on disk to package",
+            hint=f"run `servecheck check` and fix the findings about '{spec.name}'",
+        )
     name = PurePosixPath(get_protocol_and_path(spec.filepath)[1]).name
     relative = PurePosixPath("data", _safe(spec.name), name)
     target = serving / relative
@@ -100,8 +108,9 @@ def _stage_artifact(spec: DatasetSpec, serving: Path, root: Path, credentials: d
     entry = {key: value for key, value in inner.items() if key not in _DROPPED_KEYS}
     entry["type"] = spec.inner_type.full
     entry[path_key] = relative.as_posix()
-    artifact = StagedArtifact(spec.name, display_path(spec, root), relative.as_posix(),
-                              spec.version, sha256(target))
+    artifact = StagedArtifact(
+        spec.name, display_path(spec, root), relative.as_posix(), spec.version, sha256(target)
+    )
     return artifact, entry
 
 

@@ -37,8 +37,9 @@ class VerificationError(ServecheckError):
     exit_code = 1
 
 
-def predict_in_fresh_process(model_dir: Path, data: Any, params: dict[str, Any] | None,
-                             project_source: Path) -> Any:
+def predict_in_fresh_process(
+    model_dir: Path, data: Any, params: dict[str, Any] | None, project_source: Path
+) -> Any:
     """The model's prediction, made by a new interpreter that cannot see the project."""
     with tempfile.TemporaryDirectory(prefix="servecheck-verify-") as scratch:
         example, result = Path(scratch, "example.pkl"), Path(scratch, "result.pkl")
@@ -46,7 +47,10 @@ def predict_in_fresh_process(model_dir: Path, data: Any, params: dict[str, Any] 
             pickle.dump((data, params), stream)
         completed = subprocess.run(
             [sys.executable, "-c", _PREDICT_SCRIPT, str(model_dir), str(example), str(result)],
-            cwd=scratch, env=_isolated_env(project_source), capture_output=True, text=True,
+            cwd=scratch,
+            env=_isolated_env(project_source),
+            capture_output=True,
+            text=True,
             timeout=600,
         )
         if completed.returncode != 0:
@@ -58,8 +62,9 @@ def predict_in_fresh_process(model_dir: Path, data: Any, params: dict[str, Any] 
         with result.open("rb") as stream:
             prediction, package_file, leaked = pickle.load(stream)
     if not Path(package_file).resolve().is_relative_to(model_dir.resolve()):
-        raise VerificationError(f"The model imported the project from {package_file}, not from "
-                                "its own code/ folder")
+        raise VerificationError(
+            f"The model imported the project from {package_file}, not from its own code/ folder"
+        )
     if leaked:
         raise VerificationError(f"The model imported kedro_servecheck ({', '.join(leaked)})")
     return prediction
@@ -74,8 +79,9 @@ def compare(prediction: Any, expected: Any) -> None:
         if isinstance(expected, pd.DataFrame):
             pd.testing.assert_frame_equal(pd.DataFrame(prediction), expected, check_dtype=False)
         elif isinstance(expected, pd.Series):
-            pd.testing.assert_series_equal(pd.Series(prediction), expected, check_dtype=False,
-                                           check_names=False)
+            pd.testing.assert_series_equal(
+                pd.Series(prediction), expected, check_dtype=False, check_names=False
+            )
         else:
             np.testing.assert_allclose(np.asarray(prediction), np.asarray(expected))
     except AssertionError as exc:
@@ -88,7 +94,10 @@ def compare(prediction: Any, expected: Any) -> None:
 def _isolated_env(project_source: Path) -> dict[str, str]:
     """The environment without the project's source on PYTHONPATH (bootstrap put it there)."""
     env = dict(os.environ)
-    kept = [p for p in env.get("PYTHONPATH", "").split(os.pathsep)
-            if p and Path(p).resolve() != project_source.resolve()]
+    kept = [
+        p
+        for p in env.get("PYTHONPATH", "").split(os.pathsep)
+        if p and Path(p).resolve() != project_source.resolve()
+    ]
     env["PYTHONPATH"] = os.pathsep.join(kept)
     return env

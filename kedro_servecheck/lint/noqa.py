@@ -61,9 +61,14 @@ def parse_suppressions(text: str, path: str) -> list[Suppression]:
         directive = _DIRECTIVE.search(comment)
         if directive:
             target = number if before.strip() else number + 1
-            found.append(Suppression(Location(path, number), target,
-                                     parse_codes([directive["codes"] or ""]),
-                                     directive["reason"].strip()))
+            found.append(
+                Suppression(
+                    Location(path, number),
+                    target,
+                    parse_codes([directive["codes"] or ""]),
+                    directive["reason"].strip(),
+                )
+            )
     return found
 
 
@@ -123,7 +128,7 @@ def _comments(text: str, path: str) -> Iterator[tuple[int, str, str]]:
         for number, line in enumerate(text.splitlines(), 1):
             directive = _DIRECTIVE.search(line)
             if directive:
-                yield number, line[: directive.start()], line[directive.start():]
+                yield number, line[: directive.start()], line[directive.start() :]
 
 
 def _catalog_files(project: Project) -> list[str]:

@@ -60,8 +60,11 @@ def check_code(code: str, source: str, where: str | None = None) -> None:
         prefix = any(rule.code.startswith(code) for rule in ALL_RULES)
         raise UsageError(
             f"'{code}' in {source} is "
-            + ("a prefix: name each rule by its code" if prefix else
-               f"not a rule code{did_you_mean(code)}"),
+            + (
+                "a prefix: name each rule by its code"
+                if prefix
+                else f"not a rule code{did_you_mean(code)}"
+            ),
             where=where,
             hint="write a full code such as SC205; `servecheck rules` lists them",
         )

@@ -29,8 +29,16 @@ from kedro_servecheck.lint.selection import (
 )
 from kedro_servecheck.load.project import Project
 
-_KEYS = ("select", "extend-select", "ignore", "strict", "exit-zero", "severity",
-         "ignore-findings", "pipelines")
+_KEYS = (
+    "select",
+    "extend-select",
+    "ignore",
+    "strict",
+    "exit-zero",
+    "severity",
+    "ignore-findings",
+    "pipelines",
+)
 _IGNORE_FINDINGS_KEYS = ("codes", "dataset", "pipeline", "reason")
 _SEVERITIES = ", ".join(f'"{severity.value}"' for severity in Severity)
 
@@ -76,8 +84,12 @@ class IgnoredFindings:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        entry = {"codes": list(self.codes), "dataset": self.dataset, "pipeline": self.pipeline,
-                 "reason": self.reason}
+        entry = {
+            "codes": list(self.codes),
+            "dataset": self.dataset,
+            "pipeline": self.pipeline,
+            "reason": self.reason,
+        }
         return {key: value for key, value in entry.items() if value is not None}
 
 
@@ -131,8 +143,11 @@ class Settings:
             "severity": {code: severity.value for code, severity in self.severity.items()},
             "ignore-findings": [entry.to_dict() for entry in self.ignore_findings],
             "pipelines": {
-                spec.name: {key: value for key, value in
-                            (("input", spec.input), ("output", spec.output)) if value}
+                spec.name: {
+                    key: value
+                    for key, value in (("input", spec.input), ("output", spec.output))
+                    if value
+                }
                 for spec in specs
             },
         }
@@ -191,8 +206,12 @@ class _FileSettings:
             return None
         value = self._table[key]
         where = self._where(key=key)
-        _expect(_is_strings(value), f"`{key}` in [tool.servecheck] must be a list of rule codes",
-                where, f'{key} = ["SC2", "SC301"]')
+        _expect(
+            _is_strings(value),
+            f"`{key}` in [tool.servecheck] must be a list of rule codes",
+            where,
+            f'{key} = ["SC2", "SC301"]',
+        )
         codes = parse_codes(value)
         check_selectors(codes, f"`{key}` of [tool.servecheck]", where)
         return codes
@@ -200,23 +219,34 @@ class _FileSettings:
     def flag(self, key: str) -> bool | None:
         """A boolean (None when absent)."""
         value = self._table.get(key)
-        _expect(value is None or isinstance(value, bool),
-                f"`{key}` in [tool.servecheck] must be true or false, not {value!r}",
-                self._where(key=key), f"{key} = true")
+        _expect(
+            value is None or isinstance(value, bool),
+            f"`{key}` in [tool.servecheck] must be true or false, not {value!r}",
+            self._where(key=key),
+            f"{key} = true",
+        )
         return value
 
     def severity(self) -> dict[str, Severity]:
         """`[tool.servecheck.severity]`: rule code -> severity."""
         table = self._table.get("severity", {})
-        _expect(isinstance(table, dict), "`severity` in [tool.servecheck] must be a table",
-                self._where(key="severity"), '[tool.servecheck.severity] then SC205 = "error"')
+        _expect(
+            isinstance(table, dict),
+            "`severity` in [tool.servecheck] must be a table",
+            self._where(key="severity"),
+            '[tool.servecheck.severity] then SC205 = "error"',
+        )
         overrides = {}
         for code, value in table.items():
             where = self._where(key=code, table="severity")
             check_code(code, "[tool.servecheck.severity]", where)
-            _expect(value in {severity.value for severity in Severity},
-                    f"the severity of {code} in [tool.servecheck.severity] must be one of"
-                    f" {_SEVERITIES}, not {value!r}", where, f'{code} = "error"')
+            _expect(
+                value in {severity.value for severity in Severity},
+                f"the severity of {code} in [tool.servecheck.severity] must be one of"
+                f" {_SEVERITIES}, not {value!r}",
+                where,
+                f'{code} = "error"',
+            )
             overrides[code] = Severity(value)
         return overrides
 
@@ -224,9 +254,12 @@ class _FileSettings:
         """`[[tool.servecheck.ignore-findings]]`: each entry needs `codes` and a `reason`."""
         entries = self._table.get("ignore-findings", [])
         example = '[[tool.servecheck.ignore-findings]] with codes = ["SC202"], reason = "…"'
-        _expect(isinstance(entries, list) and all(isinstance(e, dict) for e in entries),
-                "`ignore-findings` in [tool.servecheck] must be an array of tables",
-                self._where(key="ignore-findings"), example)
+        _expect(
+            isinstance(entries, list) and all(isinstance(e, dict) for e in entries),
+            "`ignore-findings` in [tool.servecheck] must be an array of tables",
+            self._where(key="ignore-findings"),
+            example,
+        )
         return tuple(self._ignored(entry, index) for index, entry in enumerate(entries))
 
     def _ignored(self, entry: dict[str, Any], index: int) -> IgnoredFindings:
@@ -236,18 +269,27 @@ class _FileSettings:
             if key not in _IGNORE_FINDINGS_KEYS:
                 raise _unknown_key(key, name, _IGNORE_FINDINGS_KEYS, where)
         reason = entry.get("reason")
-        _expect(isinstance(reason, str) and bool(reason.strip()),
-                f"an entry of {name} has no `reason`: say why these findings do not matter",
-                where, 'reason = "trained in CI before export"')
-        _expect(_is_strings(entry.get("codes")) and bool(entry["codes"]),
-                f"an entry of {name} needs `codes`, a list of rule codes or prefixes", where,
-                'codes = ["SC202"]')
+        _expect(
+            isinstance(reason, str) and bool(reason.strip()),
+            f"an entry of {name} has no `reason`: say why these findings do not matter",
+            where,
+            'reason = "trained in CI before export"',
+        )
+        _expect(
+            _is_strings(entry.get("codes")) and bool(entry["codes"]),
+            f"an entry of {name} needs `codes`, a list of rule codes or prefixes",
+            where,
+            'codes = ["SC202"]',
+        )
         codes = parse_codes(entry["codes"])
         check_selectors(codes, f"`codes` of {name}", where)
         for key in ("dataset", "pipeline"):
-            _expect(isinstance(entry.get(key, ""), str),
-                    f"`{key}` in {name} must be a name or a glob, not {entry.get(key)!r}", where,
-                    f'{key} = "model*"')
+            _expect(
+                isinstance(entry.get(key, ""), str),
+                f"`{key}` in {name} must be a name or a glob, not {entry.get(key)!r}",
+                where,
+                f'{key} = "model*"',
+            )
         return IgnoredFindings(codes, reason.strip(), entry.get("dataset"), entry.get("pipeline"))
 
 

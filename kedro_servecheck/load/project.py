@@ -13,9 +13,10 @@ import re
 import sys
 import traceback
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 from kedro.config import MissingConfigException
@@ -181,9 +182,13 @@ def _bootstrap(root: Path):
                 where="pyproject.toml",
                 hint="migrate the project to Kedro 1.x and update `kedro_init_version`",
             ) from exc
-        raise ProjectLoadError(f"Invalid [tool.kedro] table: {exc}", where="pyproject.toml") from exc
+        raise ProjectLoadError(
+            f"Invalid [tool.kedro] table: {exc}", where="pyproject.toml"
+        ) from exc
     except Exception as exc:
-        raise ProjectLoadError(f"Invalid [tool.kedro] table: {exc}", where="pyproject.toml") from exc
+        raise ProjectLoadError(
+            f"Invalid [tool.kedro] table: {exc}", where="pyproject.toml"
+        ) from exc
     try:
         metadata = bootstrap_project(root)
         from kedro.framework.project import validate_settings
@@ -336,18 +341,25 @@ def _user_code_error(
         ((error, frame) for error, frame in reversed(located) if frame), (chain[-1], None)
     )
     detail = str(shown).splitlines()[0].replace(f"{root}/", "") if str(shown) else ""
-    hint = ("fix the error at that line, then run servecheck again" if where
-            else "fix the error in the project's code; `kedro registry list` reproduces it")
+    hint = (
+        "fix the error at that line, then run servecheck again"
+        if where
+        else "fix the error in the project's code; `kedro registry list` reproduces it"
+    )
     if isinstance(shown, ModuleNotFoundError) and shown.name:
         top = shown.name.partition(".")[0]
         if not _found(top):
-            hint = (f"install '{top}' in this environment, or run servecheck in the environment"
-                    " where the project runs")
+            hint = (
+                f"install '{top}' in this environment, or run servecheck in the environment"
+                " where the project runs"
+            )
         elif _inside(Path(importlib.util.find_spec(top).origin or root), root):
             hint = f"'{top}' has no module '{shown.name}': fix the import"
         else:
-            hint = (f"the installed '{top}' has no module '{shown.name}': fix the import, or "
-                    f"install the version of '{top}' the project needs")
+            hint = (
+                f"the installed '{top}' has no module '{shown.name}': fix the import, or "
+                f"install the version of '{top}' the project needs"
+            )
     elif isinstance(shown, ImportError):
         missing = re.search(r"cannot import name '([^']+)'", detail)
         if missing:
@@ -357,8 +369,9 @@ def _user_code_error(
             f" (servecheck stubbed {', '.join(stubbed)}, not installed here: if a stub caused"
             " this, install them)"
         )
-    return ProjectLoadError(f"{what}: {type(shown).__name__}: {detail}",
-                            where=str(where) if where else None, hint=hint)
+    return ProjectLoadError(
+        f"{what}: {type(shown).__name__}: {detail}", where=str(where) if where else None, hint=hint
+    )
 
 
 def _cause_chain(exc: BaseException) -> list[BaseException]:

@@ -45,8 +45,11 @@ class Stub:
         return child
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if len(args) == 1 and not kwargs and (inspect.isfunction(args[0]) or
-                                              inspect.isclass(args[0])):
+        if (
+            len(args) == 1
+            and not kwargs
+            and (inspect.isfunction(args[0]) or inspect.isclass(args[0]))
+        ):
             return args[0]
         return Stub(self.__module__, f"{self.__qualname__}()")
 
@@ -62,8 +65,13 @@ class Stub:
     __ror__ = __or__
 
     def __mro_entries__(self, bases: tuple) -> tuple[type]:
-        return (type(self.__name__, (StubBase,), {"__module__": self.__module__,
-                                                  "__qualname__": self.__qualname__}),)
+        return (
+            type(
+                self.__name__,
+                (StubBase,),
+                {"__module__": self.__module__, "__qualname__": self.__qualname__},
+            ),
+        )
 
     def __repr__(self) -> str:
         return f"<stub {self.__module__}.{self.__qualname__}>"

@@ -53,7 +53,7 @@ class Report:
         return any(finding.severity in self.failing_severities for finding in self.findings)
 
     def status(self, analysis: Analysis) -> str:
-        """"fail" when the pipeline has a finding that fails the gate, else "pass"."""
+        """ "fail" when the pipeline has a finding that fails the gate, else "pass"."""
         failing = self.failing_severities
         return "fail" if any(f.severity in failing for f in analysis.findings) else "pass"
 
@@ -118,5 +118,6 @@ FORMATS = tuple(_MODULES)
 def formatter(name: str) -> Callable[[Report, bool], str]:
     """The function that renders a report in the format `name` (colour: a terminal is shown)."""
     return import_module(f".{_MODULES[name]}", __name__).render
+
 
 __all__ = ["FORMATS", "Report", "formatter"]

@@ -30,10 +30,12 @@ class Levels:
 
 LEVELS: dict[Severity, Levels] = {
     Severity.ERROR: Levels(sarif="error", sarif_problem="error", github="error", gitlab="major"),
-    Severity.WARNING: Levels(sarif="warning", sarif_problem="warning", github="warning",
-                             gitlab="minor"),
-    Severity.INFO: Levels(sarif="note", sarif_problem="recommendation", github="notice",
-                          gitlab="info"),
+    Severity.WARNING: Levels(
+        sarif="warning", sarif_problem="warning", github="warning", gitlab="minor"
+    ),
+    Severity.INFO: Levels(
+        sarif="note", sarif_problem="recommendation", github="notice", gitlab="info"
+    ),
 }
 
 

@@ -17,11 +17,13 @@ def render(report: Report, color: bool = False) -> str:
     issues = []
     for finding, fingerprint in zip(report.findings, fingerprints(report.findings, project)):
         where = display_location(finding, project)
-        issues.append({
-            "description": f"{title(finding)}: {finding.message}",
-            "check_name": finding.code,
-            "fingerprint": fingerprint,
-            "severity": LEVELS[finding.severity].gitlab,
-            "location": {"path": where.path, "lines": {"begin": where.line}},
-        })
+        issues.append(
+            {
+                "description": f"{title(finding)}: {finding.message}",
+                "check_name": finding.code,
+                "fingerprint": fingerprint,
+                "severity": LEVELS[finding.severity].gitlab,
+                "location": {"path": where.path, "lines": {"begin": where.line}},
+            }
+        )
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"

@@ -72,8 +72,9 @@ def render(report: Report, color: bool = False) -> str:
         outcome=outcome(report),
         version=__version__,
         severities={severity.value: look.stroke for severity, look in SEVERITIES.items()},
-        pipelines=[_view(report, analysis, f"p{index}")
-                   for index, analysis in enumerate(report.analyses)],
+        pipelines=[
+            _view(report, analysis, f"p{index}") for index, analysis in enumerate(report.analyses)
+        ],
     )
 
 
@@ -82,11 +83,15 @@ def _view(report: Report, analysis: Analysis, prefix: str) -> PipelineView:
     findings = pipeline_findings(report, analysis)
     scene = Scene.of(analysis, findings)
     rows = [
-        Row(id=finding_id(prefix, index),
+        Row(
+            id=finding_id(prefix, index),
             finding=finding,
             location=str(display_location(finding, project)),
-            subjects=[(name, box_id(prefix, box) if box else None)
-                      for name, box in scene.subjects(finding)])
+            subjects=[
+                (name, box_id(prefix, box) if box else None)
+                for name, box in scene.subjects(finding)
+            ],
+        )
         for index, finding in enumerate(findings)
     ]
     return PipelineView(

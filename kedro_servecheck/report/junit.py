@@ -28,16 +28,18 @@ def render(report: Report, color: bool = False) -> str:
     for analysis in report.analyses:
         findings = [f for f in report.findings if f.pipeline == analysis.name]
         suite = SubElement(root, "testsuite", name=analysis.name)
-        suite.extend(_cases(f"servecheck.{analysis.name}", findings, report.failing_severities,
-                            project))
+        suite.extend(
+            _cases(f"servecheck.{analysis.name}", findings, report.failing_severities, project)
+        )
         _set_counts(suite)
     _set_counts(root)
     indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="unicode") + "\n"
 
 
-def _cases(classname: str, findings: list[Finding], failing: set[Severity],
-           project: str) -> Iterator[Element]:
+def _cases(
+    classname: str, findings: list[Finding], failing: set[Severity], project: str
+) -> Iterator[Element]:
     rules = {rule.code: rule.name for rule in ALL_RULES} | {f.code: f.rule for f in findings}
     cases: list[tuple[str, Finding | None]] = []
     for code, rule in rules.items():
@@ -63,8 +65,9 @@ def _describe(case: Element, finding: Finding, fails: bool, project: str) -> Non
     case.set("line", str(where.line))
     text = f"{where}: {finding_text(finding)}"
     if fails:
-        SubElement(case, "failure", type=finding.severity.value,
-                   message=finding.message).text = text
+        SubElement(
+            case, "failure", type=finding.severity.value, message=finding.message
+        ).text = text
     else:
         SubElement(case, "system-out").text = f"{finding.severity.value}: {text}"
 

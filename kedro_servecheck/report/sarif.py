@@ -35,8 +35,11 @@ def sarif_log(report: Report) -> dict:
         "informationUri": INFORMATION_URI,
         "rules": [_rule(rule) for rule in ALL_RULES],
     }
-    return {"$schema": SCHEMA, "version": "2.1.0",
-            "runs": [{"tool": {"driver": driver}, "results": results}]}
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": results}],
+    }
 
 
 def render(report: Report, color: bool = False) -> str:
@@ -53,8 +56,11 @@ def _rule(rule: Rule) -> dict:
         "fullDescription": {"text": " ".join(rule.what.split())},
         "help": {"text": docs, "markdown": docs},
         "defaultConfiguration": {"level": levels.sarif},
-        "properties": {"tags": ["kedro", "mlflow", "serving"], "precision": "very-high",
-                       "problem.severity": levels.sarif_problem},
+        "properties": {
+            "tags": ["kedro", "mlflow", "serving"],
+            "precision": "very-high",
+            "problem.severity": levels.sarif_problem,
+        },
     }
 
 
@@ -69,10 +75,22 @@ def _result(finding: Finding, fingerprint: str, index: dict[str, int], project: 
         "ruleIndex": index[finding.code],
         "level": LEVELS[finding.severity].sarif,
         "message": {"text": finding_text(finding)},
-        "locations": [{"physicalLocation": {"artifactLocation": artifact,
-                                            "region": {"startLine": where.line}}}],
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": artifact,
+                    "region": {"startLine": where.line},
+                }
+            }
+        ],
         "fingerprints": {"servecheck/v1": fingerprint},
-        "properties": {key: value for key, value in (("pipeline", finding.pipeline),
-                                                     ("dataset", finding.dataset),
-                                                     ("node", finding.node)) if value},
+        "properties": {
+            key: value
+            for key, value in (
+                ("pipeline", finding.pipeline),
+                ("dataset", finding.dataset),
+                ("node", finding.node),
+            )
+            if value
+        },
     }

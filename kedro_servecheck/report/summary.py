@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def verdict(report: Report) -> str:
-    """"FAIL" when the gate fails, else "OK"."""
+    """ "FAIL" when the gate fails, else "OK"."""
     return "FAIL" if report.failed else "OK"
 
 

@@ -19,19 +19,31 @@ ROLE_LABEL = {
     Role.PARAMETER: "parameter",
     Role.UNRESOLVED: "unresolved",
 }
-ROLE_STYLE = {Role.DATA: "green", Role.PERSISTED: "blue", Role.PARAMETER: "magenta",
-              Role.UNRESOLVED: "bold red"}
+ROLE_STYLE = {
+    Role.DATA: "green",
+    Role.PERSISTED: "blue",
+    Role.PARAMETER: "magenta",
+    Role.UNRESOLVED: "bold red",
+}
 
 
 def render(report, color: bool = False) -> str:
     """The report as text; ANSI colours only when `color` (a terminal)."""
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, soft_wrap=True,
-                      highlight=False, width=100)
-    console.print(Text.assemble(
-        ("servecheck", "bold"), f" · project {report.package} ({report.project_path()})"
-        f" · env {report.env}",
-    ))
+    console = Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        soft_wrap=True,
+        highlight=False,
+        width=100,
+    )
+    console.print(
+        Text.assemble(
+            ("servecheck", "bold"),
+            f" · project {report.package} ({report.project_path()}) · env {report.env}",
+        )
+    )
     for analysis in report.analyses:
         console.print()
         for line in _pipeline_lines(report, analysis):
@@ -46,19 +58,25 @@ def _pipeline_lines(report, analysis):
     status_style = "bold green" if status == "pass" else "bold red"
     yield Text.assemble((analysis.name, "bold"), "  ", (status.upper(), status_style))
     width = max((len(free.name) for free in analysis.inputs), default=0)
-    type_width = max((len(free.spec.type.short) for free in analysis.inputs if free.spec),
-                     default=0)
+    type_width = max(
+        (len(free.spec.type.short) for free in analysis.inputs if free.spec), default=0
+    )
     for free in sorted(analysis.inputs, key=lambda free: list(Role).index(free.role)):
         detail = ""
         if free.spec and (free.spec.declared or free.role is Role.PERSISTED):
             path = display_path(free.spec, report.project_root)
-            detail = f"{free.spec.type.short:<{type_width}}  {path}" if path else free.spec.type.short
+            detail = (
+                f"{free.spec.type.short:<{type_width}}  {path}" if path else free.spec.type.short
+            )
         elif free.role is Role.DATA:
             detail = "not in the catalog: sent with each request"
         name = f"{free.name:<{width}}  {detail}" if detail else free.name
-        yield Text.assemble("  ", (f"{ROLE_LABEL[free.role]:<11}", ROLE_STYLE[free.role]), " ",
-                            name)
-    yield Text.assemble("  ", (f"{'output':<11}", "bold"), " ", ", ".join(analysis.outputs) or "none")
+        yield Text.assemble(
+            "  ", (f"{ROLE_LABEL[free.role]:<11}", ROLE_STYLE[free.role]), " ", name
+        )
+    yield Text.assemble(
+        "  ", (f"{'output':<11}", "bold"), " ", ", ".join(analysis.outputs) or "none"
+    )
     findings = [f for f in report.findings if f.pipeline == analysis.name]
     for finding in findings:
         yield Text()
@@ -68,13 +86,20 @@ def _pipeline_lines(report, analysis):
 def _finding_lines(finding: Finding):
     where = f"{finding.location}: " if finding.location else ""
     yield Text.assemble(
-        "  ", where, (finding.code, "bold"), f" {finding.rule} ",
+        "  ",
+        where,
+        (finding.code, "bold"),
+        f" {finding.rule} ",
         (f"({finding.severity.value})", SEVERITY_STYLE[finding.severity]),
     )
     yield Text(f"    {finding.message}")
     if finding.hint:
-        yield Text.assemble("    ", ("fix:", "dim"), f" {finding.hint}",
-                            (f"  [servecheck rule {finding.code}]", "dim"))
+        yield Text.assemble(
+            "    ",
+            ("fix:", "dim"),
+            f" {finding.hint}",
+            (f"  [servecheck rule {finding.code}]", "dim"),
+        )
 
 
 def _summary(report) -> Text:

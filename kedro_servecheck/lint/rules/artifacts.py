@@ -67,8 +67,10 @@ class ArtifactNotPersisted(Rule):
             if free.spec.source is Source.DEFAULT:
                 message = f"'{free.name}' is not in the catalog: serving would have no value for it"
             else:
-                message = (f"'{free.name}' is declared as a {free.spec.inner_type.short}, which "
-                           "does not outlive a run")
+                message = (
+                    f"'{free.name}' is declared as a {free.spec.inner_type.short}, which "
+                    "does not outlive a run"
+                )
             yield self.finding(analysis, message, dataset=free.name)
 
 
@@ -94,7 +96,7 @@ class ArtifactMissing(Rule):
                     analysis,
                     f"'{spec.name}' has no file at {path}",
                     dataset=spec.name,
-                                        hint=_train_hint(analysis, spec.name),
+                    hint=_train_hint(analysis, spec.name),
                 )
 
 
@@ -109,21 +111,25 @@ class ArtifactVersionMissing(Rule):
     )
     why = "Kedro raises VersionNotFoundError when it loads a versioned dataset with no version."
     fix = "Run the pipeline that saves it, or pin a version that exists."
-    valid = (Example(_PREDICT, _VERSIONED,
-                     files=(f"data/06_models/model.pkl/{_VERSION}/model.pkl",)),)
+    valid = (
+        Example(_PREDICT, _VERSIONED, files=(f"data/06_models/model.pkl/{_VERSION}/model.pkl",)),
+    )
     invalid = (Example(_PREDICT, _VERSIONED),)
 
     def check(self, analysis):
         for spec in _persisted(analysis):
             if spec.is_local and spec.versioned and spec.load_path is None:
                 path = display_path(spec, analysis.project.root)
-                missing = (f"its pinned version {spec.version} is missing" if spec.version
-                           else "it has no version")
+                missing = (
+                    f"its pinned version {spec.version} is missing"
+                    if spec.version
+                    else "it has no version"
+                )
                 yield self.finding(
                     analysis,
                     f"'{spec.name}' is versioned and {missing} under {path}/",
                     dataset=spec.name,
-                                        hint=_train_hint(analysis, spec.name),
+                    hint=_train_hint(analysis, spec.name),
                 )
 
 
@@ -145,8 +151,13 @@ class ArtifactNotFileBacked(Rule):
         "that file in the inference pipeline."
     )
     valid = (Example(_PREDICT, _MODEL, files=_MODEL_FILE),)
-    invalid = (Example(_PREDICT, "model:\n  type: pandas.SQLTableDataset\n  table_name: models\n"
-                       "  credentials: db\n", input="features"),)
+    invalid = (
+        Example(
+            _PREDICT,
+            "model:\n  type: pandas.SQLTableDataset\n  table_name: models\n  credentials: db\n",
+            input="features",
+        ),
+    )
 
     def check(self, analysis):
         for spec in _persisted(analysis):
@@ -155,7 +166,7 @@ class ArtifactNotFileBacked(Rule):
                     analysis,
                     f"'{spec.name}' is a {spec.inner_type.short} with no file to package",
                     dataset=spec.name,
-                                    )
+                )
 
 
 class ArtifactRemote(Rule):
@@ -170,8 +181,13 @@ class ArtifactRemote(Rule):
     )
     fix = "Make sure the exporting machine can read it, or copy it locally before export."
     valid = (Example(_PREDICT, _MODEL, files=_MODEL_FILE),)
-    invalid = (Example(_PREDICT, "model:\n  type: pickle.PickleDataset\n"
-                       "  filepath: s3://bucket/model.pkl\n", input="features"),)
+    invalid = (
+        Example(
+            _PREDICT,
+            "model:\n  type: pickle.PickleDataset\n  filepath: s3://bucket/model.pkl\n",
+            input="features",
+        ),
+    )
 
     def check(self, analysis):
         for spec in _persisted(analysis):
@@ -181,7 +197,7 @@ class ArtifactRemote(Rule):
                     analysis,
                     f"'{spec.name}' is read from {spec.filepath}: export must fetch it{creds}",
                     dataset=spec.name,
-                                    )
+                )
 
 
 class DatasetTypeUnknown(Rule):
@@ -203,9 +219,14 @@ class DatasetTypeUnknown(Rule):
         "extra the message names."
     )
     valid = (Example(_PREDICT, _MODEL, files=_MODEL_FILE),)
-    invalid = (Example(_PREDICT, "model:\n  type: pickle.PickleDataSet\n"
-                       "  filepath: data/06_models/model.pkl\n", files=_MODEL_FILE,
-                       input="features"),)
+    invalid = (
+        Example(
+            _PREDICT,
+            "model:\n  type: pickle.PickleDataSet\n  filepath: data/06_models/model.pkl\n",
+            files=_MODEL_FILE,
+            input="features",
+        ),
+    )
 
     def check(self, analysis):
         packaged = {spec.name for spec in _persisted(analysis) if _is_file_backed(spec)}
@@ -219,7 +240,8 @@ class DatasetTypeUnknown(Rule):
                 elif name in packaged and (missing := declared.missing_requirements()):
                     extra = f"kedro-datasets[{declared.extra}]" if declared.extra else missing[0]
                     yield self._finding(
-                        analysis, name,
+                        analysis,
+                        name,
                         f"'{declared.short}' needs {', '.join(missing)}, not installed here",
                         hint=f"pip install '{extra}'",
                     )
@@ -237,8 +259,9 @@ class ArtifactVersioned(Rule):
     why = "The newest version on disk is packaged, not the version history: check it is the one."
     fix = "Nothing to fix; pin another version in the catalog's load versions to change it."
     valid = (Example(_PREDICT, _MODEL, files=_MODEL_FILE),)
-    invalid = (Example(_PREDICT, _VERSIONED,
-                       files=(f"data/06_models/model.pkl/{_VERSION}/model.pkl",)),)
+    invalid = (
+        Example(_PREDICT, _VERSIONED, files=(f"data/06_models/model.pkl/{_VERSION}/model.pkl",)),
+    )
 
     def check(self, analysis):
         for spec in _persisted(analysis):
@@ -248,8 +271,15 @@ class ArtifactVersioned(Rule):
                     f"'{spec.name}' will be packaged at version {spec.version} "
                     f"({display_path(spec, analysis.project.root)}/{spec.version})",
                     dataset=spec.name,
-                                    )
+                )
 
 
-RULES = (ArtifactNotPersisted(), ArtifactMissing(), ArtifactVersionMissing(),
-         ArtifactNotFileBacked(), ArtifactRemote(), DatasetTypeUnknown(), ArtifactVersioned())
+RULES = (
+    ArtifactNotPersisted(),
+    ArtifactMissing(),
+    ArtifactVersionMissing(),
+    ArtifactNotFileBacked(),
+    ArtifactRemote(),
+    DatasetTypeUnknown(),
+    ArtifactVersioned(),
+)

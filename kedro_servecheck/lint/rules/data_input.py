@@ -49,10 +49,16 @@ class DataInputUnknown(Rule):
         "or that a node produces, would leave the request unused and the real input missing."
     )
     fix = "Give the name of a free input (the message lists the closest ones)."
-    valid = (Example("predict(features, model) -> predictions", _MODEL, files=_MODEL_FILE,
-                     input="features"),)
-    invalid = (Example("predict(features, model) -> predictions", _MODEL, files=_MODEL_FILE,
-                       input="feature"),)
+    valid = (
+        Example(
+            "predict(features, model) -> predictions", _MODEL, files=_MODEL_FILE, input="features"
+        ),
+    )
+    invalid = (
+        Example(
+            "predict(features, model) -> predictions", _MODEL, files=_MODEL_FILE, input="feature"
+        ),
+    )
 
     def check(self, analysis):
         requested = analysis.spec.input
@@ -86,15 +92,17 @@ class DataInputUndetermined(Rule):
         "the others would have no value at predict time; with none, the request has nowhere to go."
     )
     fix = (
-        "Name the data input: `--input NAME`, or `input = \"NAME\"` in "
+        'Name the data input: `--input NAME`, or `input = "NAME"` in '
         "[tool.servecheck.pipelines.<pipeline>]."
     )
     valid = (Example("predict(features, model) -> predictions", _MODEL, files=_MODEL_FILE),)
     invalid = (
         Example("predict(features, extra) -> predictions"),
-        Example("predict(features, model) -> predictions",
-                _MODEL + "features:\n  type: pandas.CSVDataset\n  filepath: data/features.csv\n",
-                files=_MODEL_FILE + ("data/features.csv",)),
+        Example(
+            "predict(features, model) -> predictions",
+            _MODEL + "features:\n  type: pandas.CSVDataset\n  filepath: data/features.csv\n",
+            files=_MODEL_FILE + ("data/features.csv",),
+        ),
     )
 
     def check(self, analysis):
@@ -103,20 +111,25 @@ class DataInputUndetermined(Rule):
         catalog = analysis.project.catalog
         candidates = data_input_candidates(analysis.graph.free_inputs, catalog)
         if candidates:
-            message = (f"{len(candidates)} free inputs could be the data input: "
-                       f"{', '.join(candidates)}")
+            message = (
+                f"{len(candidates)} free inputs could be the data input: {', '.join(candidates)}"
+            )
             hint = f"pass --input {candidates[0]} (or another of them) and persist the rest"
         else:
             tabular = [
-                free.name for free in analysis.inputs
-                if free.spec and free.spec.inner_type.info
+                free.name
+                for free in analysis.inputs
+                if free.spec
+                and free.spec.inner_type.info
                 and free.spec.inner_type.info.loads in (Loads.PANDAS, Loads.SPARK, Loads.NUMPY)
             ]
             message = "no free input can be the data input: every one is persisted or a parameter"
-            hint = (f"pass --input {tabular[0]} to serve with it as the data input"
-                    if tabular else None)
-        yield self.finding(analysis, message, location=analysis.project.registry_location,
-                           hint=hint)
+            hint = (
+                f"pass --input {tabular[0]} to serve with it as the data input" if tabular else None
+            )
+        yield self.finding(
+            analysis, message, location=analysis.project.registry_location, hint=hint
+        )
 
 
 class DataInputType(Rule):
@@ -136,12 +149,22 @@ class DataInputType(Rule):
         "Point the data input at a tabular dataset (pandas.CSVDataset, pandas.ParquetDataset…),\n"
         "or add a node that turns the DataFrame into what the pipeline expects."
     )
-    valid = (Example("predict(features, model) -> predictions",
-                     _MODEL + "features:\n  type: pandas.CSVDataset\n  filepath: data/f.csv\n",
-                     files=_MODEL_FILE, input="features"),)
-    invalid = (Example("predict(request, model) -> predictions",
-                       _MODEL + "request:\n  type: json.JSONDataset\n  filepath: data/r.json\n",
-                       files=_MODEL_FILE, input="request"),)
+    valid = (
+        Example(
+            "predict(features, model) -> predictions",
+            _MODEL + "features:\n  type: pandas.CSVDataset\n  filepath: data/f.csv\n",
+            files=_MODEL_FILE,
+            input="features",
+        ),
+    )
+    invalid = (
+        Example(
+            "predict(request, model) -> predictions",
+            _MODEL + "request:\n  type: json.JSONDataset\n  filepath: data/r.json\n",
+            files=_MODEL_FILE,
+            input="request",
+        ),
+    )
 
     def check(self, analysis):
         spec = _data_spec(analysis)
@@ -152,7 +175,7 @@ class DataInputType(Rule):
                 f"data input '{spec.name}' is a {spec.type.short}, which does not load a "
                 "DataFrame or an array",
                 dataset=spec.name,
-                            )
+            )
 
 
 class DataInputTypeUnknown(Rule):
@@ -164,13 +187,20 @@ class DataInputTypeUnknown(Rule):
         "Warns when the data input's catalog type can hold anything (a pickle) or is a custom\n"
         "class: what it loads is only known at run time."
     )
-    why = "If it is not a DataFrame or an array in training, the served model will see a\n" \
-          "different type than the pipeline was written for."
+    why = (
+        "If it is not a DataFrame or an array in training, the served model will see a\n"
+        "different type than the pipeline was written for."
+    )
     fix = "Declare the data input as a tabular dataset type, or leave it out of the catalog."
     valid = (Example("predict(features, model) -> predictions", _MODEL, files=_MODEL_FILE),)
-    invalid = (Example("predict(features, model) -> predictions",
-                       _MODEL + "features:\n  type: pickle.PickleDataset\n  filepath: data/f.pkl\n",
-                       files=_MODEL_FILE, input="features"),)
+    invalid = (
+        Example(
+            "predict(features, model) -> predictions",
+            _MODEL + "features:\n  type: pickle.PickleDataset\n  filepath: data/f.pkl\n",
+            files=_MODEL_FILE,
+            input="features",
+        ),
+    )
 
     def check(self, analysis):
         spec = _data_spec(analysis)
@@ -183,7 +213,7 @@ class DataInputTypeUnknown(Rule):
                 f"data input '{spec.name}' is a {spec.type.short}: whether it loads a DataFrame "
                 "or an array is only known at run time",
                 dataset=spec.name,
-                            )
+            )
 
 
 class DataInputSpark(Rule):
@@ -200,12 +230,23 @@ class DataInputSpark(Rule):
         "Make the inference nodes accept pandas (transcode the input, `x@pandas`), or convert\n"
         "the request to spark in a first node."
     )
-    valid = (Example("predict(features@pandas, model) -> predictions",
-                     _MODEL + "features@pandas:\n  type: pandas.ParquetDataset\n"
-                     "  filepath: data/f.parquet\n", files=_MODEL_FILE, input="features@pandas"),)
-    invalid = (Example("predict(features, model) -> predictions",
-                       _MODEL + "features:\n  type: spark.SparkDataset\n  filepath: data/f.parquet\n",
-                       files=_MODEL_FILE, input="features"),)
+    valid = (
+        Example(
+            "predict(features@pandas, model) -> predictions",
+            _MODEL + "features@pandas:\n  type: pandas.ParquetDataset\n"
+            "  filepath: data/f.parquet\n",
+            files=_MODEL_FILE,
+            input="features@pandas",
+        ),
+    )
+    invalid = (
+        Example(
+            "predict(features, model) -> predictions",
+            _MODEL + "features:\n  type: spark.SparkDataset\n  filepath: data/f.parquet\n",
+            files=_MODEL_FILE,
+            input="features",
+        ),
+    )
 
     def check(self, analysis):
         spec = _data_spec(analysis)
@@ -216,8 +257,13 @@ class DataInputSpark(Rule):
                 f"data input '{spec.name}' is a {spec.type.short}: served requests arrive as a "
                 "pandas DataFrame",
                 dataset=spec.name,
-                            )
+            )
 
 
-RULES = (DataInputUnknown(), DataInputUndetermined(), DataInputType(), DataInputTypeUnknown(),
-         DataInputSpark())
+RULES = (
+    DataInputUnknown(),
+    DataInputUndetermined(),
+    DataInputType(),
+    DataInputTypeUnknown(),
+    DataInputSpark(),
+)

@@ -26,6 +26,7 @@ def rule_markdown(rule: Rule) -> str:
 
 def rule_dict(rule: Rule) -> dict:
     """`servecheck rule CODE --format json`: the same documentation, as data."""
+
     def example(item: Example) -> dict:
         return {key: value for key, value in dataclasses.asdict(item).items() if value}
 
@@ -37,8 +38,10 @@ def rule_dict(rule: Rule) -> dict:
         "what": _paragraph(rule.what),
         "why": _paragraph(rule.why),
         "fix": _paragraph(rule.fix),
-        "examples": {"valid": [example(e) for e in rule.valid],
-                     "invalid": [example(e) for e in rule.invalid]},
+        "examples": {
+            "valid": [example(e) for e in rule.valid],
+            "invalid": [example(e) for e in rule.invalid],
+        },
     }
 
 
@@ -57,10 +60,13 @@ def example_markdown(example: Example) -> str:
     flags = [f"--input {example.input}"] * bool(example.input)
     flags += [f"--output {example.output}"] * bool(example.output)
     if example.stubbed:
-        lines.append(f"Not installed here: {', '.join(example.stubbed)} (imported by the "
-                     "project's code).")
+        lines.append(
+            f"Not installed here: {', '.join(example.stubbed)} (imported by the project's code)."
+        )
     existing = ", ".join(example.files) if example.files else "none"
-    lines.append(f"Files on disk: {existing}." + (f" Checked with {' '.join(flags)}." if flags else ""))
+    lines.append(
+        f"Files on disk: {existing}." + (f" Checked with {' '.join(flags)}." if flags else "")
+    )
     return "\n".join(lines)
 
 

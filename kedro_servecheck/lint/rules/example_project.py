@@ -47,8 +47,9 @@ def parse_pipeline(text: str) -> Pipeline:
             raise ValueError(f"not a node line: {line!r}")
         name = match["name"]
         func = (lambda *inputs: inputs[0]) if name == "lambda" else example_function
-        nodes.append(Node(func, _names(match["inputs"]) or None, _names(match["outputs"]),
-                          name=name))
+        nodes.append(
+            Node(func, _names(match["inputs"]) or None, _names(match["outputs"]), name=name)
+        )
     return Pipeline(nodes)
 
 
@@ -66,21 +67,29 @@ def analyze_example(example: Example, root: Path) -> Analysis:
     inference = parse_pipeline(example.pipeline)
     registered = inference
     if example.training:
-        registered = ExamplePipelineML(parse_pipeline(example.training).nodes, inference,
-                                       example.input)
+        registered = ExamplePipelineML(
+            parse_pipeline(example.training).nodes, inference, example.input
+        )
     project = Project(
         root=root,
         package="example",
         env="base",
         pipelines={"inference": registered},
-        catalog=Catalog(yaml.safe_load(example.catalog) or {}, root,
-                        ConfLocations.scan(root, root / "conf", ["base"], ["catalog*"])),
+        catalog=Catalog(
+            yaml.safe_load(example.catalog) or {},
+            root,
+            ConfLocations.scan(root, root / "conf", ["base"], ["catalog*"]),
+        ),
         parameters=yaml.safe_load(example.parameters) or {},
         parameter_locations=ConfLocations.scan(root, root / "conf", ["base"], ["parameters*"]),
         stubbed_packages=dict.fromkeys(example.stubbed),
     )
-    analysis = analyze(project, ServingSpec("inference", example.input,
-                                            "--input" if example.input else None, example.output))
+    analysis = analyze(
+        project,
+        ServingSpec(
+            "inference", example.input, "--input" if example.input else None, example.output
+        ),
+    )
     review([analysis], Settings())
     return analysis
 

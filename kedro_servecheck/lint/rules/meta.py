@@ -49,8 +49,12 @@ class UnusedSuppression(Rule):
         Example(_PREDICT, _model("servecheck: ignore[SC202]", above=True), input="features"),
     )
     invalid = (
-        Example(_PREDICT, _model("servecheck: ignore[SC202] trained in CI"), files=_MODEL_FILE,
-                input="features"),
+        Example(
+            _PREDICT,
+            _model("servecheck: ignore[SC202] trained in CI"),
+            files=_MODEL_FILE,
+            input="features",
+        ),
         Example(_PREDICT, _model("servecheck: ignore[SC2002]"), input="features"),
     )
 

@@ -16,8 +16,11 @@ _THRESHOLD = "predict(features, model, params:threshold) -> predictions"
 
 
 def _defined(analysis) -> list[str]:
-    return [free.name for free in analysis.with_role(Role.PARAMETER)
-            if free.name != "parameters" and free.name in analysis.parameter_names]
+    return [
+        free.name
+        for free in analysis.with_role(Role.PARAMETER)
+        if free.name != "parameters" and free.name in analysis.parameter_names
+    ]
 
 
 class ParametersDict(Rule):
@@ -33,8 +36,14 @@ class ParametersDict(Rule):
     )
     fix = "Pass the parameters the node needs one by one: `params:threshold`, `params:model`."
     valid = (Example(_THRESHOLD, _MODEL, "threshold: 0.5\n", _MODEL_FILE),)
-    invalid = (Example("predict(features, model, parameters) -> predictions", _MODEL,
-                       "threshold: 0.5\n", _MODEL_FILE),)
+    invalid = (
+        Example(
+            "predict(features, model, parameters) -> predictions",
+            _MODEL,
+            "threshold: 0.5\n",
+            _MODEL_FILE,
+        ),
+    )
 
     def check(self, analysis):
         if "parameters" in analysis.graph.free_inputs:
@@ -68,7 +77,7 @@ class ParameterUndefined(Rule):
                 analysis,
                 f"'{free.name}' is not defined in the parameters of env '{analysis.project.env}'",
                 dataset=free.name,
-                                hint=f"did you mean 'params:{close[0]}'?" if close else None,
+                hint=f"did you mean 'params:{close[0]}'?" if close else None,
             )
 
 
@@ -113,8 +122,7 @@ class ParameterUnrepresentable(Rule):
     )
     fix = "Give it a typed value (no null, no nested list), or split it into simpler parameters."
     valid = (Example(_THRESHOLD, _MODEL, "threshold: 0.5\n", _MODEL_FILE),)
-    invalid = (Example(_THRESHOLD, _MODEL, "threshold: [[0.2, 0.5], [0.5, 0.9]]\n",
-                       _MODEL_FILE),)
+    invalid = (Example(_THRESHOLD, _MODEL, "threshold: [[0.2, 0.5], [0.5, 0.9]]\n", _MODEL_FILE),)
 
     def check(self, analysis):
         for name in _defined(analysis):
@@ -128,8 +136,14 @@ class ParameterUnrepresentable(Rule):
                 )
 
 
-_SCALARS = {bool: "boolean", int: "number", float: "number", str: "string",
-            datetime.date: "date", datetime.datetime: "date"}
+_SCALARS = {
+    bool: "boolean",
+    int: "number",
+    float: "number",
+    str: "string",
+    datetime.date: "date",
+    datetime.datetime: "date",
+}
 
 
 def unrepresentable(value: Any) -> str | None:

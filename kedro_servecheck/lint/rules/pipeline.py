@@ -45,12 +45,14 @@ class OutputCount(Rule):
         "inference pipeline has several outputs, but only when the training run starts."
     )
     fix = (
-        "Choose the prediction with `--output NAME` (or `output = \"NAME\"` in "
+        'Choose the prediction with `--output NAME` (or `output = "NAME"` in '
         "[tool.servecheck.pipelines.<pipeline>]), or remove the extra outputs."
     )
     valid = (
         Example("predict(features) -> predictions"),
-        Example("predict(features) -> predictions\nexplain(features) -> report", output="predictions"),
+        Example(
+            "predict(features) -> predictions\nexplain(features) -> report", output="predictions"
+        ),
     )
     invalid = (Example("predict(features) -> predictions\nexplain(features) -> report"),)
 

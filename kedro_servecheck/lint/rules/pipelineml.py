@@ -26,10 +26,24 @@ class PipelineMLFreeInput(Rule):
         "an input training neither makes nor reads is not there, and the run fails at its end."
     )
     fix = "Produce the input in the training pipeline (or read it there), or rename it."
-    valid = (Example("predict(features, model) -> predictions", _MODEL, files=_MODEL_FILE,
-                     input="features", training="train(history) -> model"),)
-    invalid = (Example("predict(features, model) -> predictions", _MODEL, files=_MODEL_FILE,
-                       input="features", training="train(history) -> estimator"),)
+    valid = (
+        Example(
+            "predict(features, model) -> predictions",
+            _MODEL,
+            files=_MODEL_FILE,
+            input="features",
+            training="train(history) -> model",
+        ),
+    )
+    invalid = (
+        Example(
+            "predict(features, model) -> predictions",
+            _MODEL,
+            files=_MODEL_FILE,
+            input="features",
+            training="train(history) -> estimator",
+        ),
+    )
 
     def check(self, analysis):
         if analysis.training is None:
@@ -44,7 +58,7 @@ class PipelineMLFreeInput(Rule):
                 f"'{name}' is an inference input that the training pipeline neither produces "
                 "nor reads",
                 dataset=name,
-                            )
+            )
 
 
 RULES = (PipelineMLFreeInput(),)
