@@ -42,7 +42,8 @@ loader = settings.CONFIG_LOADER_CLASS(conf_source=os.path.join(project, "conf"),
 registered = pipelines[name]
 pipeline = getattr(registered, "inference", registered)
 from pathlib import Path
-catalog = DataCatalog.from_config(_convert_paths_to_absolute_posix(Path(project), loader["catalog"]))
+config = _convert_paths_to_absolute_posix(Path(project), loader["catalog"])
+catalog = DataCatalog.from_config(config)
 values = loader["parameters"]
 for free in pipeline.inputs():
     if free.startswith("params:"):

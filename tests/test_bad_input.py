@@ -149,7 +149,8 @@ def test_missing_module_of_an_installed_package_hints_to_install_it(churn):
         run, "pandas.not_a_real_module_xyz", f"{INFERENCE_NODES}:{line}", project=churn
     )
     (hint,) = [row for row in run.stderr.splitlines() if row.startswith("  hint: ")]
-    assert "install" in hint and "pandas" in hint, run.stderr
+    assert "install" in hint, run.stderr
+    assert "pandas" in hint, run.stderr
 
 
 # 7. Pipelines that Kedro refuses to build: the user's pipeline.py line and Kedro's error.
@@ -200,7 +201,8 @@ def test_unknown_env_names_the_folder_and_lists_envs(churn):
 
     assert_load_error(run, "staging", "conf/staging", project=churn)
     (hint,) = [row for row in run.stderr.splitlines() if row.startswith("  hint: ")]
-    assert "base" in hint and "local" in hint, run.stderr
+    assert "base" in hint, run.stderr
+    assert "local" in hint, run.stderr
 
 
 # 10. Interpolation errors in parameters.
@@ -247,7 +249,8 @@ def test_debug_shows_the_traceback(churn):
 
     assert run.returncode == 2, run.stderr
     assert "Traceback" in run.stderr
-    assert "servecheck: error: " in run.stderr and "conf/base/catalog.yml" in run.stderr
+    assert "servecheck: error: " in run.stderr
+    assert "conf/base/catalog.yml" in run.stderr
 
 
 # 13. Syntax error in a node module.
@@ -276,4 +279,5 @@ def test_params_without_value_is_a_usage_error(churn):
 
     assert run.returncode == 2, run.stderr
     assert "Traceback" not in run.stderr, run.stderr
-    assert "--params" in run.stderr and "novalue" in run.stderr, run.stderr
+    assert "--params" in run.stderr, run.stderr
+    assert "novalue" in run.stderr, run.stderr

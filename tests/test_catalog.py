@@ -32,7 +32,7 @@ V2 = "2026-02-01T00.00.00.000Z"
 V3 = "2026-03-01T00.00.00.000Z"
 
 
-# -- helpers -----------------------------------------------------------------------------------
+# -- helpers ---------------------------------------------------------------------------------------
 
 
 def write(root: Path, rel: str, text: str = "x") -> Path:
@@ -87,7 +87,7 @@ def elsewhere(tmp_path_factory, monkeypatch):
     return cwd
 
 
-# -- resolution order ------------------------------------------------------------------------
+# -- resolution order ------------------------------------------------------------------------------
 
 
 def test_explicit_entry_wins_over_a_matching_pattern(tmp_path):
@@ -240,7 +240,8 @@ def test_user_catch_all_pattern_takes_unmatched_names(tmp_path):
     # a more specific pattern still comes first
     assert catalog.spec("reg_model").pattern == "{name}_model"
     real = kedro_catalog(tmp_path).get("companies")
-    assert type(real).__name__ == "CSVDataset" and real._filepath == PurePosixPath(spec.filepath)
+    assert type(real).__name__ == "CSVDataset"
+    assert real._filepath == PurePosixPath(spec.filepath)
 
 
 def test_unmatched_name_falls_to_the_default_memory_dataset(tmp_path):
@@ -260,7 +261,9 @@ def test_unmatched_name_falls_to_the_default_memory_dataset(tmp_path):
     assert spec.is_memory
     assert spec.type.short == "MemoryDataset"
     assert spec.type.full == "kedro.io.MemoryDataset"
-    assert spec.filepath is None and spec.protocol is None and spec.load_path is None
+    assert spec.filepath is None
+    assert spec.protocol is None
+    assert spec.load_path is None
     assert spec.exists is None
     assert spec.declared is None
     assert display_path(spec, tmp_path) is None
@@ -280,7 +283,8 @@ def test_memory_dataset_declared_by_a_pattern_is_a_pattern_and_memory(tmp_path):
     """,
     )
     spec = make_catalog(tmp_path).spec("scratch_mem")
-    assert spec.source is Source.PATTERN and spec.pattern == "{name}_mem"
+    assert spec.source is Source.PATTERN
+    assert spec.pattern == "{name}_mem"
     assert spec.is_memory
 
 
@@ -329,7 +333,7 @@ def test_spec_is_cached_per_name(tmp_path):
     assert catalog.spec("companies") is catalog.spec("companies")
 
 
-# -- paths ---------------------------------------------------------------------------------------
+# -- paths -----------------------------------------------------------------------------------------
 
 
 def test_relative_filepath_and_path_are_made_absolute_against_the_root(tmp_path, elsewhere):
@@ -359,7 +363,8 @@ def test_relative_filepath_and_path_are_made_absolute_against_the_root(tmp_path,
 
     companies = catalog.spec("companies")
     assert companies.filepath == (tmp_path / "data/01_raw/companies.csv").as_posix()
-    assert companies.protocol == "file" and companies.is_local
+    assert companies.protocol == "file"
+    assert companies.is_local
     assert companies.load_path == tmp_path / "data/01_raw/companies.csv"
     assert companies.exists is True
     assert display_path(companies, tmp_path) == "data/01_raw/companies.csv"
@@ -444,7 +449,8 @@ def test_cached_dataset_is_unwrapped(tmp_path):
     catalog = make_catalog(tmp_path)
 
     lookup = catalog.spec("lookup")
-    assert lookup.type.short == "CachedDataset" and lookup.type.is_wrapper
+    assert lookup.type.short == "CachedDataset"
+    assert lookup.type.is_wrapper
     assert lookup.inner_type.short == "pandas.CSVDataset"
     assert lookup.filepath == (tmp_path / "data/01_raw/lookup.csv").as_posix()
     assert lookup.load_path == tmp_path / "data/01_raw/lookup.csv"
@@ -610,7 +616,9 @@ def test_remote_protocol_cannot_be_checked_statically(tmp_path):
     assert display_path(s3, tmp_path) == "s3://my-bucket/raw/data.csv"
 
     gcs = catalog.spec("gcs_data")
-    assert gcs.protocol == "gcs" and gcs.exists is None and gcs.version is None
+    assert gcs.protocol == "gcs"
+    assert gcs.exists is None
+    assert gcs.version is None
 
 
 def test_credentials_name_is_kept_and_never_read(tmp_path):
@@ -665,7 +673,8 @@ def test_credentials_name_is_kept_and_never_read(tmp_path):
     ]:
         spec = catalog.spec(name)
         assert spec.credentials == credentials
-        assert "SECRET" not in repr(spec.config) and "SECRET" not in repr(spec)
+        assert "SECRET" not in repr(spec.config)
+        assert "SECRET" not in repr(spec)
     assert catalog.spec("s3_data").config["credentials"] == "s3_creds"
     assert catalog.spec("orders_table").config == {
         "type": "pandas.SQLTableDataset",
@@ -676,7 +685,7 @@ def test_credentials_name_is_kept_and_never_read(tmp_path):
     assert catalog.spec("orders_table").exists is None
 
 
-# -- declarations ------------------------------------------------------------------------------------
+# -- declarations ----------------------------------------------------------------------------------
 
 
 def test_declared_points_at_the_entry_and_local_wins(tmp_path):
@@ -741,7 +750,7 @@ def test_declared_points_at_the_entry_and_local_wins(tmp_path):
     assert line_of(tmp_path, base, "companies") == 2  # sanity: the helper counts from 1
 
 
-# -- ConfLocations ------------------------------------------------------------------------------------
+# -- ConfLocations ---------------------------------------------------------------------------------
 
 
 def test_conf_locations_find_nested_keys_and_closest_parent(tmp_path):

@@ -20,14 +20,17 @@ def test_strict_fails_on_warnings_only_when_asked(tmp_path):
     lenient = servecheck("check", *selected)
     strict = servecheck("check", *selected, "--strict")
     assert {f["code"] for f in lenient.json()["findings"]} == {"SC205", "SC303"}
-    assert lenient.returncode == 0 and lenient.json()["pipelines"][0]["status"] == "pass"
-    assert strict.returncode == 1 and strict.json()["pipelines"][0]["status"] == "fail"
+    assert lenient.returncode == 0
+    assert lenient.json()["pipelines"][0]["status"] == "pass"
+    assert strict.returncode == 1
+    assert strict.json()["pipelines"][0]["status"] == "fail"
 
 
 def test_exit_zero_and_output_file(tmp_path):
     target = tmp_path / "report.json"
     run = servecheck("check", "fixtures/broken", "--exit-zero", "-f", "json", "-o", target)
-    assert run.returncode == 0 and run.stdout == ""
+    assert run.returncode == 0
+    assert run.stdout == ""
     assert json.loads(target.read_text())["summary"]["errors"] > 0
 
 
@@ -43,7 +46,8 @@ def test_output_prunes_and_reports_it():
     report = run.json()
     assert report["pipelines"][0]["outputs"] == ["report_table"]
     pruned = [f for f in report["findings"] if f["code"] == "SC002"]
-    assert [f["severity"] for f in pruned] == ["info"] and "audit_log" in pruned[0]["message"]
+    assert [f["severity"] for f in pruned] == ["info"]
+    assert "audit_log" in pruned[0]["message"]
     assert "SC301" not in {f["code"] for f in report["findings"]}  # audit node was pruned away
 
 
@@ -55,24 +59,29 @@ def test_runtime_params_override_parameters():
 
 def test_rules_lists_the_catalogue_and_rule_explains_one():
     listing = servecheck("rules")
-    assert listing.returncode == 0 and len(listing.stdout.splitlines()) == len(ALL_RULES)
+    assert listing.returncode == 0
+    assert len(listing.stdout.splitlines()) == len(ALL_RULES)
     assert "SC201  artifact-not-persisted" in listing.stdout
     doc = servecheck("rule", "sc201")
-    assert doc.returncode == 0 and doc.stdout.startswith("# artifact-not-persisted (SC201)")
+    assert doc.returncode == 0
+    assert doc.stdout.startswith("# artifact-not-persisted (SC201)")
     as_json = servecheck("rule", "SC201", "--format", "json").json()
-    assert as_json["code"] == "SC201" and as_json["severity"] == "error"
+    assert as_json["code"] == "SC201"
+    assert as_json["severity"] == "error"
     assert (
         as_json["examples"]["invalid"][0]["pipeline"] == "predict(features, model) -> predictions"
     )
     listed = servecheck("rules", "--format", "json").json()
     assert [rule["code"] for rule in listed] == [rule.code for rule in ALL_RULES]
     unknown = servecheck("rule", "SC999")
-    assert unknown.returncode == 2 and "servecheck rules" in unknown.stderr
+    assert unknown.returncode == 2
+    assert "servecheck rules" in unknown.stderr
 
 
 def test_text_report_is_plain_when_not_a_terminal():
     run = servecheck("check", "fixtures/broken")
-    assert run.returncode == 1 and "\x1b[" not in run.stdout
+    assert run.returncode == 1
+    assert "\x1b[" not in run.stdout
     assert "conf/base/catalog.yml:26: SC202 artifact-missing (error)" in run.stdout
 
 

@@ -62,7 +62,8 @@ def test_strict_and_exit_zero_from_the_file_and_overridden(project_copy):
         project_copy("broken"), '[tool.servecheck]\nselect = ["SC205"]\nstrict = true\n'
     )
     strict = servecheck("check", broken, "--format", "json")
-    assert strict.returncode == 1 and strict.json()["pipelines"][0]["status"] == "fail"
+    assert strict.returncode == 1
+    assert strict.json()["pipelines"][0]["status"] == "fail"
     assert servecheck("check", broken, "--no-strict").returncode == 0
     configure(broken, "exit-zero = true\n")  # still in [tool.servecheck]
     assert servecheck("check", broken).returncode == 0
@@ -146,9 +147,11 @@ reason = "another pipeline: does not apply"
 def test_invalid_settings_exit_2_naming_the_file_and_key(project_copy, toml, expected):
     project = configure(project_copy("churn"), toml)
     run = servecheck("check", project)
-    assert run.returncode == 2 and run.stdout == ""
+    assert run.returncode == 2
+    assert run.stdout == ""
     assert expected in run.stderr
-    assert "in pyproject.toml:" in run.stderr and "Traceback" not in run.stderr
+    assert "in pyproject.toml:" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_error_points_at_the_line_of_the_key(project_copy):
@@ -201,7 +204,8 @@ reason = "renamed in the next release"
         "pipelines": {"inference": {"input": "request", "output": "report_table"}},
     }
     as_toml = servecheck(*args)
-    assert as_toml.returncode == 0 and as_toml.stdout.startswith("# effective settings (env local)")
+    assert as_toml.returncode == 0
+    assert as_toml.stdout.startswith("# effective settings (env local)")
     table = tomllib.loads(as_toml.stdout)["tool"]["servecheck"]
     assert {key: table[key] for key in shown.json() if key != "env"} == {
         key: value for key, value in shown.json().items() if key != "env"

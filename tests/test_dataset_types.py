@@ -143,7 +143,8 @@ def test_dataset_type_of_a_kedro_datasets_class_object():
 def test_dataset_type_of_a_custom_class_object():
     normalised = dataset_type(LocalDataset)
     assert normalised.raw == normalised.short == f"{__name__}.LocalDataset"
-    assert normalised.module is None and normalised.info is None
+    assert normalised.module is None
+    assert normalised.info is None
     assert normalised.resolution_problem() is None  # its module is importable
 
 
@@ -240,7 +241,7 @@ def test_every_known_kedro_datasets_type_exists():
     assert known <= exported, sorted(known - exported)
 
 
-# -- resolution problems ------------------------------------------------------------------------------
+# -- resolution problems ---------------------------------------------------------------------------
 
 
 def kedro_can_import(type_: str) -> bool:
@@ -264,7 +265,8 @@ def kedro_can_import(type_: str) -> bool:
 )
 def test_resolution_problem_suggests_the_dataset_spelling(spelling, fragment):
     problem = dataset_type(spelling).resolution_problem()
-    assert problem is not None and fragment in problem
+    assert problem is not None
+    assert fragment in problem
     assert not kedro_can_import(spelling)
 
 
@@ -281,7 +283,8 @@ def test_resolution_problem_suggests_the_dataset_spelling(spelling, fragment):
 )
 def test_resolution_problem_of_unknown_types(spelling, fragment):
     problem = dataset_type(spelling).resolution_problem()
-    assert problem is not None and fragment in problem
+    assert problem is not None
+    assert fragment in problem
     assert not kedro_can_import(spelling)
 
 
@@ -320,7 +323,7 @@ def test_no_resolution_problem_when_kedro_can_import(spelling):
     assert kedro_can_import(raw)
 
 
-# -- extra -----------------------------------------------------------------------------------------------
+# -- extra -----------------------------------------------------------------------------------------
 
 EXTRAS = set(importlib.metadata.metadata("kedro-datasets").get_all("Provides-Extra") or ())
 
@@ -362,7 +365,7 @@ def test_missing_requirements():
     assert missing == ([] if importlib.util.find_spec("pyspark") else ["pyspark"])
 
 
-# -- no import of dataset modules ---------------------------------------------------------------
+# -- no import of dataset modules ------------------------------------------------------------------
 
 
 def all_spellings() -> list[str]:
@@ -380,7 +383,7 @@ def all_spellings() -> list[str]:
 
 def exercise(spelling: str) -> None:
     normalised = dataset_type(spelling)
-    normalised.module, normalised.extra, normalised.info, normalised.is_memory
+    _ = normalised.module, normalised.extra, normalised.info, normalised.is_memory
     normalised.resolution_problem()
 
 

@@ -111,7 +111,8 @@ def test_artifact_hashes_and_provenance(churn_model):
     recorded = report["provenance"]["artifacts"]["classifier"]
     assert recorded["sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
     assert recorded["source"] == "data/06_models/classifier.pkl"
-    assert report["provenance"]["kedro_version"] and report["check"]["summary"]["errors"] == 0
+    assert report["provenance"]["kedro_version"]
+    assert report["check"]["summary"]["errors"] == 0
     assert len(report["provenance"]["git_sha"] or "x" * 40) == 40
 
 
@@ -213,8 +214,10 @@ def test_blocked_export_leaves_nothing(tmp_path):
     target = tmp_path / "model"
     run = servecheck("export", "fixtures/broken", "--output", target)
     assert run.returncode == 1
-    assert "SC202 artifact-missing" in run.stdout and "not servable" in run.stderr
-    assert not target.exists() and list(tmp_path.iterdir()) == []
+    assert "SC202 artifact-missing" in run.stdout
+    assert "not servable" in run.stderr
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_existing_target_survives_without_force(tmp_path):
@@ -222,11 +225,13 @@ def test_existing_target_survives_without_force(tmp_path):
     target.mkdir()
     (target / "mine.txt").write_text("keep me")
     run = _export("churn", "inference", "data/01_raw/customers_sample.csv", target)
-    assert run.returncode == 2 and "--force" in run.stderr
+    assert run.returncode == 2
+    assert "--force" in run.stderr
     assert [p.name for p in target.iterdir()] == ["mine.txt"]
     forced = _export("churn", "inference", "data/01_raw/customers_sample.csv", target, "--force")
     assert forced.returncode == 0, forced.stderr
-    assert (target / "MLmodel").exists() and not (target / "mine.txt").exists()
+    assert (target / "MLmodel").exists()
+    assert not (target / "mine.txt").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no temp or backup left
 
 
@@ -254,7 +259,8 @@ def test_failed_verification_leaves_nothing(project_copy, tmp_path):
         cwd=project,
     )
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "differs from Kedro's own run" in run.stderr and "cwd_has_conf" in run.stderr
+    assert "differs from Kedro's own run" in run.stderr
+    assert "cwd_has_conf" in run.stderr
     assert not target.exists()
 
 
@@ -262,7 +268,9 @@ def test_missing_sample_for_an_undeclared_data_input_is_explained(tmp_path):
     run = servecheck(
         "export", "fixtures/churn", "--pipeline", "inference", "--output", tmp_path / "m"
     )
-    assert run.returncode == 2 and "--sample" in run.stderr and "Traceback" not in run.stderr
+    assert run.returncode == 2
+    assert "--sample" in run.stderr
+    assert "Traceback" not in run.stderr
     assert not (tmp_path / "m").exists()
 
 
@@ -355,7 +363,8 @@ def test_mlflow_models_serve(churn_model, tmp_path):
         strict = _post(port, {"dataframe_split": split, "params": {"threshold": 1.01}})[
             "predictions"
         ]
-        assert len(frozen) == len(data) and all(row["churn"] == 0 for row in strict)
+        assert len(frozen) == len(data)
+        assert all(row["churn"] == 0 for row in strict)
         assert [row["churn_probability"] for row in frozen] == pytest.approx(
             [row["churn_probability"] for row in strict]
         )
@@ -424,7 +433,8 @@ print(result.verified, [a.source for a in result.artifacts])
 """
     run = python(code, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split()[0] == "True" and "s3://bucket/models/classifier.pkl" in run.stdout
+    assert run.stdout.split()[0] == "True"
+    assert "s3://bucket/models/classifier.pkl" in run.stdout
     packaged = target / "artifacts/serving/data/classifier/classifier.pkl"
     assert packaged.read_bytes() == (FIXTURES / "churn/data/06_models/classifier.pkl").read_bytes()
 
@@ -444,7 +454,9 @@ def test_check_exports_only_when_it_passes(tmp_path):
     )
     assert passing.returncode == 0, passing.stderr
     assert passing.json()["summary"]["errors"] == 0  # stdout stays the report
-    assert (tmp_path / "churn/MLmodel").exists() and "verified" in passing.stderr
+    assert (tmp_path / "churn/MLmodel").exists()
+    assert "verified" in passing.stderr
     failing = servecheck("check", "fixtures/broken", "--export", tmp_path / "broken")
-    assert failing.returncode == 1 and "not exporting" in failing.stderr
+    assert failing.returncode == 1
+    assert "not exporting" in failing.stderr
     assert not (tmp_path / "broken").exists()

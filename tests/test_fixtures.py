@@ -44,7 +44,8 @@ def test_churn_is_servable():
         "params:threshold": "parameter",
     }
     assert pipeline["data_input"] == "customers_to_score"
-    assert pipeline["outputs"] == ["predictions"] and pipeline["status"] == "pass"
+    assert pipeline["outputs"] == ["predictions"]
+    assert pipeline["status"] == "pass"
     assert {f["code"] for f in run.json()["findings"]} == {"SC303"}
 
 
@@ -56,7 +57,8 @@ def test_broken_reports_what_its_readme_lists():
     assert report["pipelines"][0]["status"] == "fail"
     assert report["pipelines"][0]["data_input"] == "request"  # from [tool.servecheck]
     roles = {i["name"]: i["role"] for i in report["pipelines"][0]["inputs"]}
-    assert roles["lookup_table"] == "unresolved" and roles["parameters"] == "parameter"
+    assert roles["lookup_table"] == "unresolved"
+    assert roles["parameters"] == "parameter"
     assert report["summary"] == {
         "errors": sum(f["severity"] == "error" for f in report["findings"]),
         "warnings": sum(f["severity"] == "warning" for f in report["findings"]),
@@ -82,7 +84,8 @@ def test_namespaced_uses_settings_versions_and_base_env_fallback():
     (eu_version,) = [
         f for f in report["findings"] if f["code"] == "SC207" and f["dataset"] == "eu.model"
     ]
-    assert eu_versions[-1] in eu_version["message"] and eu_versions[0] not in eu_version["message"]
+    assert eu_versions[-1] in eu_version["message"]
+    assert eu_versions[0] not in eu_version["message"]
     inputs = {i["name"]: i for i in report["pipelines"][0]["inputs"]}
     assert inputs["holidays@pandas"]["dataset_type"] == "pandas.CSVDataset"
     assert inputs["eu.model"]["filepath"] == "data/06_models/eu/model.pkl"
@@ -101,10 +104,12 @@ def test_pipelineml_is_checked_through_its_inference_pipeline():
     assert run.returncode == 0
     (pipeline,) = run.json()["pipelines"]
     assert pipeline["name"] == "training_ml"
-    assert pipeline["data_input"] == "raw_text" and pipeline["outputs"] == ["sentiment"]
+    assert pipeline["data_input"] == "raw_text"
+    assert pipeline["outputs"] == ["sentiment"]
 
 
 def test_pipelineml_input_can_be_overridden():
     run = servecheck("check", "fixtures/pipelineml", "--input", "stopwords", "--format", "json")
     codes = {f["code"] for f in run.json()["findings"]}
-    assert run.returncode == 1 and {"SC103", "SC201"} <= codes  # yaml input; raw_text left over
+    assert run.returncode == 1
+    assert {"SC103", "SC201"} <= codes

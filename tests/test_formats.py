@@ -119,14 +119,16 @@ def _mermaid_classes(lines: list[str]) -> tuple[dict[str, str], dict[str, set[st
 @pytest.mark.parametrize("format_", SNAPSHOT_EXTENSIONS)
 def test_snapshot(format_, broken, snapshot):
     run = broken(format_)
-    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
     snapshot.assert_match(run.stdout, f"broken.{SNAPSHOT_EXTENSIONS[format_]}")
 
 
 def test_output_file_holds_the_same_report(broken, tmp_path):
     target = tmp_path / "servecheck.sarif"
     run = servecheck("check", "fixtures/broken", "--format", "sarif", "--output-file", target)
-    assert run.returncode == 1 and run.stdout == ""
+    assert run.returncode == 1
+    assert run.stdout == ""
     assert target.read_text(encoding="utf-8") == broken("sarif").stdout
 
 
@@ -149,18 +151,23 @@ def test_locations_are_prefixed_with_the_project_path_and_default_to_pyproject()
 
 def test_sarif_structure(broken):
     sarif, findings = broken("sarif").json(), broken("json").json()["findings"]
-    assert sarif["$schema"].endswith("sarif-2.1.0.json") and sarif["version"] == "2.1.0"
+    assert sarif["$schema"].endswith("sarif-2.1.0.json")
+    assert sarif["version"] == "2.1.0"
     (run,) = sarif["runs"]
     driver = run["tool"]["driver"]
-    assert driver["name"] == "kedro-servecheck" and driver["version"] and driver["informationUri"]
+    assert driver["name"] == "kedro-servecheck"
+    assert driver["version"]
+    assert driver["informationUri"]
     for rule in driver["rules"]:
-        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        assert rule["shortDescription"]["text"]
+        assert rule["fullDescription"]["text"]
         assert rule["help"]["markdown"].startswith(f"# {rule['name']} ({rule['id']})")
-        assert rule["help"]["text"] and rule["properties"]["problem.severity"]
+        assert rule["help"]["text"]
+        assert rule["properties"]["problem.severity"]
         assert rule["defaultConfiguration"]["level"] in SARIF_LEVELS.values()
     assert len({rule["id"] for rule in driver["rules"]}) == len(driver["rules"])
     assert len(run["results"]) == len(findings)
-    for result, finding in zip(run["results"], findings):
+    for result, finding in zip(run["results"], findings, strict=True):
         assert result["ruleId"] == finding["code"]
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
         assert result["level"] == SARIF_LEVELS[finding["severity"]]
@@ -191,7 +198,7 @@ def test_github_commands_follow_the_documented_syntax(broken):
     lines = broken("github").stdout.splitlines()
     findings = broken("json").json()["findings"]
     assert len(lines) == len(findings)
-    for line, finding in zip(lines, findings):
+    for line, finding in zip(lines, findings, strict=True):
         match = GITHUB_COMMAND.fullmatch(line)
         assert match, line
         assert match["level"] == GITHUB_LEVELS[finding["severity"]]
@@ -219,7 +226,7 @@ def test_gitlab_issues(broken):
     issues = broken("gitlab").json()
     findings = broken("json").json()["findings"]
     assert len(issues) == len(findings)
-    for issue, finding in zip(issues, findings):
+    for issue, finding in zip(issues, findings, strict=True):
         assert issue["description"].startswith(f"{finding['code']} ")
         assert issue["check_name"] == finding["code"]
         assert issue["severity"] == GITLAB_SEVERITIES[finding["severity"]]
@@ -240,7 +247,8 @@ def test_gitlab_fingerprints_ignore_lines_and_tell_duplicates_apart():
     assert fingerprints([finding], ".") != fingerprints([_finding(dataset="scaler")], ".")
     assert fingerprints([finding], ".") != fingerprints([finding], "other")
     first, second = fingerprints([finding, moved], ".")
-    assert first != second and [first, second] == fingerprints([finding, moved], ".")
+    assert first != second
+    assert [first, second] == fingerprints([finding, moved], ".")
 
 
 # JUnit
@@ -253,7 +261,8 @@ def test_junit(broken, strict):
     summary = broken("json", *extra).json()["summary"]
     failing = summary["errors"] + (summary["warnings"] if strict else 0)
     cases = list(root.iter("testcase"))
-    assert root.tag == "testsuites" and [suite.get("name") for suite in root] == ["inference"]
+    assert root.tag == "testsuites"
+    assert [suite.get("name") for suite in root] == ["inference"]
     assert len({(case.get("classname"), case.get("name")) for case in cases}) == len(cases)
     assert len(list(root.iter("failure"))) == failing == int(root.get("failures"))
     assert int(root.get("tests")) == len(cases)
@@ -288,7 +297,8 @@ def test_markdown_mermaid_colours_free_inputs_by_role(broken):
     for line in lines:
         if "-->" in line:
             source, target = line.split(" --> ")
-            assert source.strip() in labels and target in labels
+            assert source.strip() in labels
+            assert target in labels
     ids = {label: vertex_id for vertex_id, label in labels.items() if vertex_id.startswith("d")}
     (pipeline,) = report["pipelines"]
     for free in pipeline["inputs"]:
@@ -340,7 +350,8 @@ def test_markdown_caps_the_graph():
     assert sum("-->" in line for line in chart.text.splitlines()) == 400
     assert (chart.omitted_edges, chart.omitted_vertices) == (2, 2)
     small = flowchart(scene, max_edges=5)
-    assert small.omitted_edges == 397 and small.text.count("-->") == 5
+    assert small.omitted_edges == 397
+    assert small.text.count("-->") == 5
 
 
 def test_markdown_says_what_the_graph_leaves_out(tmp_path, monkeypatch):
@@ -367,7 +378,7 @@ def test_concise_is_one_line_per_finding(broken):
     lines = broken("concise").stdout.splitlines()
     findings = broken("json").json()["findings"]
     assert len(lines) == len(findings) + 1
-    for line, finding in zip(lines, findings):
+    for line, finding in zip(lines, findings, strict=True):
         location = finding["location"]
         assert line == (
             f"fixtures/broken/{location['path']}:{location['line']}: "
@@ -378,6 +389,7 @@ def test_concise_is_one_line_per_finding(broken):
 
 def test_concise_is_the_default_under_pre_commit(broken):
     run = servecheck("check", "fixtures/broken", env={"PRE_COMMIT": "1"})
-    assert run.returncode == 1 and run.stdout == broken("concise").stdout
+    assert run.returncode == 1
+    assert run.stdout == broken("concise").stdout
     explicit = servecheck("check", "fixtures/broken", "--format", "json", env={"PRE_COMMIT": "1"})
     assert explicit.json()["findings"]

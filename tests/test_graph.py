@@ -164,8 +164,10 @@ def test_pruned_to_keeps_exactly_the_ancestors(graph):
         "predict_node",
     }
     assert {node.name for node in pruned.pipeline.nodes} == {n.name for n in expected.nodes}
-    assert ("node", "z_early") not in pruned.dag and ("node", "a_late") not in pruned.dag
-    assert ("dataset", "report") not in pruned.dag and ("dataset", "summary") not in pruned.dag
+    assert ("node", "z_early") not in pruned.dag
+    assert ("node", "a_late") not in pruned.dag
+    assert ("dataset", "report") not in pruned.dag
+    assert ("dataset", "summary") not in pruned.dag
     assert pruned.free_inputs == sorted(expected.inputs())
     assert pruned.outputs == ["predictions"]
     # the original graph is untouched
@@ -201,7 +203,8 @@ def test_pruned_to_unknown_or_not_produced_raises_usage_error(graph, output, hin
     with pytest.raises(UsageError) as caught:
         graph.pruned_to(output)
     error = caught.value
-    assert isinstance(error, ServecheckError) and error.exit_code == 2
+    assert isinstance(error, ServecheckError)
+    assert error.exit_code == 2
     assert error.what == f"--output '{output}' is not produced by any node of the pipeline"
     assert error.hint == hint
     assert f"hint: {hint}" in str(error)
@@ -279,7 +282,8 @@ def test_classify_keeps_order_and_specs(catalog):
     assert [item.name for item in classified] == FREE
     assert all(isinstance(item, FreeInput) for item in classified)
     by_name = {item.name: item for item in classified}
-    assert by_name["params:clean"].spec is None and by_name["parameters"].spec is None
+    assert by_name["params:clean"].spec is None
+    assert by_name["parameters"].spec is None
     assert by_name["model"].spec is catalog.spec("model")
     assert by_name["raw@pandas"].spec.source is Source.DEFAULT
 
@@ -301,7 +305,8 @@ def test_parameters_are_never_looked_up_in_the_catalog(catalog):
     # classify must not even ask
     classified = classify(["params:a.b", "parameters"], catalog, data_input=None)
     assert [item.role for item in classified] == [Role.PARAMETER, Role.PARAMETER]
-    assert "params:a.b" not in catalog._specs and "parameters" not in catalog._specs
+    assert "params:a.b" not in catalog._specs
+    assert "parameters" not in catalog._specs
 
 
 def test_data_input_candidates(catalog):

@@ -160,7 +160,9 @@ def _no_overlap(boxes) -> bool:
 def broken_page(tmp_path_factory) -> str:
     target = tmp_path_factory.mktemp("html") / "report.html"
     run = servecheck("check", "fixtures/broken", "--format", "html", "--output-file", target)
-    assert run.returncode == 1 and run.stdout == "" and "Traceback" not in run.stderr
+    assert run.returncode == 1
+    assert run.stdout == ""
+    assert "Traceback" not in run.stderr
     return target.read_text(encoding="utf-8")
 
 
@@ -233,7 +235,8 @@ def test_findings_link_to_their_box_and_back(broken_page, broken_json):
     for vertex_id in linked_back:
         href = vertices[vertex_id].find(f"{SVG}a").get("href")
         assert vertex_id in rows[href.removeprefix("#")]
-    assert broken_json["findings"][0]["code"] == "SC002" and rows["p0-f0"] == []  # the pipeline
+    assert broken_json["findings"][0]["code"] == "SC002"
+    assert rows["p0-f0"] == []
 
 
 def test_the_page_is_self_contained(broken_page):
@@ -243,7 +246,8 @@ def test_the_page_is_self_contained(broken_page):
     )
     assert not re.search(r"<link|<img|<iframe|@import|\bsrc=", broken_page, re.I)
     assert set(re.findall(r"url\(([^)]*)\)", broken_page)) == {"#p0-arrow"}
-    assert broken_page.count("<script") == 1 and len(broken_page) < 100_000
+    assert broken_page.count("<script") == 1
+    assert len(broken_page) < 100_000
 
 
 def test_each_pipeline_has_its_own_graph_and_ids():
@@ -270,7 +274,8 @@ def test_hostile_names_are_escaped(project_copy, tmp_path):
     run = servecheck("check", project, "--format", "html", "--output-file", target)
     assert run.returncode == 1, run.stderr
     page = target.read_text(encoding="utf-8")
-    assert "<script>alert" not in page and page.count("<script") == 1
+    assert "<script>alert" not in page
+    assert page.count("<script") == 1
     links = re.findall(r'<a href="#p0-[dn]\d+">([^<]*)</a>', page)  # in the findings table
     assert HOSTILE in map(html.unescape, links)
     (svg,) = _graphs(page)
@@ -285,34 +290,37 @@ def test_hostile_names_are_escaped(project_copy, tmp_path):
     graph = servecheck("graph", project, "--format", "json").json()
     assert HOSTILE in {vertex["label"] for vertex in graph["vertices"]}
     mermaid = servecheck("graph", project, "--format", "mermaid").stdout
-    assert "<" not in mermaid and "alert(1)" in mermaid
+    assert "<" not in mermaid
+    assert "alert(1)" in mermaid
 
 
 # servecheck graph
 
 
 @pytest.mark.parametrize(
-    "fixture, pipeline",
+    ("fixture", "pipeline"),
     [
         pytest.param("broken", None, id="broken"),
         pytest.param("namespaced", "eu_inference", id="namespaced"),
     ],
 )
 @pytest.mark.parametrize(
-    "format_, extension",
+    ("format_", "extension"),
     [pytest.param("mermaid", "mmd", id="mermaid"), pytest.param("dot", "dot", id="dot")],
 )
 def test_snapshot(fixture, pipeline, format_, extension, snapshot):
     chosen = ("--pipeline", pipeline) if pipeline else ()
     run = servecheck("graph", f"fixtures/{fixture}", *chosen, "--format", format_)
-    assert run.returncode == 0 and run.stderr == ""
+    assert run.returncode == 0
+    assert run.stderr == ""
     snapshot.assert_match(run.stdout, f"{fixture}.{extension}")
 
 
 def test_graph_json_and_exit_codes(tmp_path):
     target = tmp_path / "graph.json"
     run = servecheck("graph", "fixtures/broken", "--format", "json", "--output-file", target)
-    assert run.returncode == 0 and run.stdout == ""  # the check fails; graph draws anyway
+    assert run.returncode == 0
+    assert run.stdout == ""
     graph = json.loads(target.read_text())
     vertices = {vertex["id"]: vertex for vertex in graph["vertices"]}
     assert len(vertices) == len(BROKEN_DATASETS) + len(BROKEN_NODES)
@@ -328,10 +336,12 @@ def test_graph_json_and_exit_codes(tmp_path):
     assert {v["label"] for v in vertices.values() if v["output"]} == {"audit_log", "report_table"}
 
     several = servecheck("graph", "fixtures/namespaced", "--format", "json")
-    assert several.returncode == 0 and several.json()["pipeline"] == "eu_inference"
+    assert several.returncode == 0
+    assert several.json()["pipeline"] == "eu_inference"
     assert "drew 'eu_inference'; also served: us_inference" in several.stderr
     html_page = servecheck("graph", "fixtures/namespaced", "-p", "us_inference", "-f", "html")
-    assert html_page.returncode == 0 and len(_graphs(html_page.stdout)) == 1
+    assert html_page.returncode == 0
+    assert len(_graphs(html_page.stdout)) == 1
     assert servecheck("graph", "fixtures/broken_registry").returncode == 2
     assert servecheck("graph", "fixtures/broken", "--pipeline", "nope").returncode == 2
 
@@ -359,9 +369,11 @@ def test_layout_puts_edges_left_to_right_without_overlaps():
 def test_layout_pulls_sources_right_and_uncrosses_edges():
     dag = nx.DiGraph([("a", "y"), ("b", "x"), ("x", "z"), ("y", "z"), ("late", "z")])
     layer = layers(dag)
-    assert layer["late"] == layer["x"] == 1 and layer["z"] == 2  # next to its consumer
+    assert layer["late"] == layer["x"] == 1
+    assert layer["z"] == 2
     left, middle, _ = columns(dag, layer, ["a", "b", "x", "y", "late", "z"])
-    assert left == ["a", "b"] and middle.index("y") < middle.index("x")  # no crossing
+    assert left == ["a", "b"]
+    assert middle.index("y") < middle.index("x")
 
 
 # Size: 300 nodes drawn in full, 1,000 collapsed by namespace
@@ -419,9 +431,11 @@ def test_a_1000_node_pipeline_collapses_by_namespace(tmp_path, monkeypatch):
         ["raw", "combine", "prediction"] + [f"ns{k} · 100 nodes, 101 datasets" for k in range(10)]
     )
     (flagged,) = [v for v in vertices if "severity-error" in _classes(vertices[v])]
-    assert labels[flagged].startswith("ns3 ") and _rows(page) == {"p0-f0": [flagged]}
+    assert labels[flagged].startswith("ns3 ")
+    assert _rows(page) == {"p0-f0": [flagged]}
     markdown = formatter("markdown")(report, False)
-    assert "one box per namespace" in markdown and markdown.count("-->") == 21
+    assert "one box per namespace" in markdown
+    assert markdown.count("-->") == 21
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # Kedro: namespace 'a' is interrupted
@@ -445,7 +459,8 @@ def test_cycles_between_namespaces_merge_into_one_box():
 def test_a_large_pipeline_without_namespaces_is_drawn_in_full():
     graph = ServingGraph.from_pipeline(_branches(2, 3))
     scene = build(graph, {"raw": Role.DATA}, [], collapse_above=3)
-    assert len(scene.boxes) == len(graph.dag) and not scene.folded
+    assert len(scene.boxes) == len(graph.dag)
+    assert not scene.folded
     assert scene.note.endswith("no namespace to collapse: it is drawn in full.")
 
 
@@ -505,9 +520,11 @@ def test_the_report_renders_in_a_real_browser(broken_page, tmp_path):
     assert _probe(tmp_path, failing, "failing.html")["errors"]  # the recorder records errors
 
     probe = _probe(tmp_path, broken_page, "report.html")
-    assert probe["errors"] == [] and probe["highlighted"]
+    assert probe["errors"] == []
+    assert probe["highlighted"]
     x, y, width, height = probe["graph"]
-    assert width > 800 and height > 150
+    assert width > 800
+    assert height > 150
 
     page = tmp_path / "report.html"
     page.write_text(broken_page, encoding="utf-8")
@@ -520,7 +537,8 @@ def test_the_report_renders_in_a_real_browser(broken_page, tmp_path):
     pixels = Counter(zip(data[0::3], data[1::3], data[2::3], strict=True))
     background = pixels.most_common(1)[0][0]
     drawn = sum(count for colour, count in pixels.items() if colour != background)
-    assert background == (255, 255, 255) and drawn > 0.05 * graph.width * graph.height
+    assert background == (255, 255, 255)
+    assert drawn > 0.05 * graph.width * graph.height
     colours = {"#{:02x}{:02x}{:02x}".format(*colour) for colour in pixels}
     assert {ROLES[Role.DATA].fill, OUTPUT.fill, SEVERITIES[Severity.ERROR].stroke} <= colours
     if os.environ.get("SERVECHECK_UPDATE_SCREENSHOT") == "1":  # the README's screenshot

@@ -111,8 +111,10 @@ def test_manifest_is_valid_and_both_hooks_check_the_whole_project(env):
         "servecheck-system": "system",
     }
     for hook in hooks.values():
-        assert hook["entry"] == "servecheck check" and "args" not in hook
-        assert hook["pass_filenames"] is False and hook["require_serial"] is True
+        assert hook["entry"] == "servecheck check"
+        assert "args" not in hook
+        assert hook["pass_filenames"] is False
+        assert hook["require_serial"] is True
         assert hook["files"] == r"^(conf/|src/|pyproject\.toml$)"
         assert hook["stages"] == ["pre-commit", "pre-merge-commit", "pre-push", "manual"]
 
@@ -129,8 +131,10 @@ def test_try_repo_system_hook_fails_on_a_missing_artifact_then_passes(tmp_path, 
     passing = pre_commit(*try_repo, cwd=project, env=env)
 
     assert failing.returncode == 1, failing.stdout + failing.stderr
-    assert "servecheck" in failing.stdout and "Failed" in failing.stdout
-    assert "conf/base/catalog.yml:" in failing.stdout and "SC202 [error]" in failing.stdout
+    assert "servecheck" in failing.stdout
+    assert "Failed" in failing.stdout
+    assert "conf/base/catalog.yml:" in failing.stdout
+    assert "SC202 [error]" in failing.stdout
     assert CLASSIFIER in failing.stdout
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert "Passed" in passing.stdout
@@ -173,12 +177,15 @@ def test_installed_hook_for_a_project_in_a_subfolder_blocks_the_commit_until_fix
     shutil.copy2(project / CLASSIFIER, project / CLASSIFIER_V2)  # as if trained
     fixed = commit(repo, env, "serve classifier v2, trained")
 
-    assert unrelated[0] == 0 and "servecheck" in unrelated[1]
+    assert unrelated[0] == 0
+    assert "servecheck" in unrelated[1]
     assert "(no files to check)Skipped" in unrelated[1]
     assert blocked[0] != 0, blocked[1]
-    assert "SC202 [error]" in blocked[1] and CLASSIFIER_V2 in blocked[1]
+    assert "SC202 [error]" in blocked[1]
+    assert CLASSIFIER_V2 in blocked[1]
     assert fixed[0] == 0, fixed[1]
-    assert "servecheck" in fixed[1] and "Passed" in fixed[1]
+    assert "servecheck" in fixed[1]
+    assert "Passed" in fixed[1]
     log = run("git", "log", "--format=%s", cwd=repo, env=env).stdout.splitlines()
     assert log == ["serve classifier v2, trained", "readme only", "initial"]
 

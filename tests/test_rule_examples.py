@@ -67,7 +67,8 @@ def test_catalogue_is_the_designed_one():
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.code)
 def test_rule_is_documented_in_four_parts(rule):
     assert re.fullmatch(r"[a-z]+(-[a-z]+)+", rule.name)
-    assert rule.valid and rule.invalid
+    assert rule.valid
+    assert rule.invalid
     text = rule_markdown(rule)
     for heading in ("## What it does", "## Why it matters", "## Example", "## How to fix"):
         assert heading in text
@@ -80,4 +81,5 @@ def test_findings_point_at_the_catalog_line(tmp_path):
         f for f in analyze_example(rule.invalid[0], tmp_path).findings if f.code == "SC202"
     ]
     assert (finding.location.path, finding.location.line) == ("conf/base/catalog.yml", 1)
-    assert finding.dataset == "model" and finding.severity is Severity.ERROR
+    assert finding.dataset == "model"
+    assert finding.severity is Severity.ERROR

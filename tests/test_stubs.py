@@ -40,7 +40,8 @@ def test_heavy_deps_is_checked_with_both_packages_stubbed():
     assert run.returncode == 0, run.stderr
     report = run.json()
     (pipeline,) = report["pipelines"]
-    assert pipeline["status"] == "pass" and pipeline["data_input"] == "applications_to_score"
+    assert pipeline["status"] == "pass"
+    assert pipeline["data_input"] == "applications_to_score"
     assert {i["name"]: i["role"] for i in pipeline["inputs"]} == {
         "applications_to_score": "data",
         "model": "persisted",
@@ -49,7 +50,8 @@ def test_heavy_deps_is_checked_with_both_packages_stubbed():
     }
     assert pipeline["outputs"] == ["predictions"]
     finding = sc402(report)
-    assert finding["severity"] == "info" and finding["rule"] == "dependency-stubbed"
+    assert finding["severity"] == "info"
+    assert finding["rule"] == "dependency-stubbed"
     assert f"lightgbm_not_installed_xyz ({NODES}:8)" in finding["message"]
     assert f"catboost_not_installed_xyz ({NODES}:10)" in finding["message"]
     assert "export needs them installed" in finding["message"]
@@ -173,7 +175,8 @@ def test_a_pipeline_made_by_a_stubbed_package_is_a_clear_error(heavy):
     assert run.returncode == 2, run.stdout
     assert "the pipeline 'inference' is made by a package that is not installed" in run.stderr
     assert "kedro_mlflow_not_installed_xyz" in run.stderr
-    assert f"in {REGISTRY}:" in run.stderr and "Traceback" not in run.stderr
+    assert f"in {REGISTRY}:" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_an_error_a_stub_causes_names_the_stubbed_packages(heavy):
@@ -187,6 +190,7 @@ def test_an_error_a_stub_causes_names_the_stubbed_packages(heavy):
     run = servecheck("check", heavy)
 
     assert run.returncode == 2, run.stdout
-    assert "TypeError" in run.stderr and f"in {NODES}:11" in run.stderr
+    assert "TypeError" in run.stderr
+    assert f"in {NODES}:11" in run.stderr
     assert "servecheck stubbed lightgbm_not_installed_xyz" in run.stderr
     assert "Traceback" not in run.stderr

@@ -53,7 +53,8 @@ def test_only_real_comments_are_directives():
 
 def test_a_directive_without_codes_names_none():
     (bare,) = parse_suppressions("model:  # servecheck: ignore everything\n", "conf/c.yml")
-    assert bare.codes == () and bare.reason == "everything"
+    assert bare.codes == ()
+    assert bare.reason == "everything"
 
 
 def test_a_suppression_covers_its_codes_on_its_target_line_only():
@@ -151,4 +152,5 @@ def test_unused_and_unknown_suppressions_are_sc901_at_the_comment(project_copy):
         unknown
     ]  # rules that did not run are not judged
     quiet = servecheck("check", churn, "--ignore", "SC901", "--strict", "--format", "json")
-    assert quiet.returncode == 0 and "SC901" not in {f["code"] for f in quiet.json()["findings"]}
+    assert quiet.returncode == 0
+    assert "SC901" not in {f["code"] for f in quiet.json()["findings"]}

@@ -15,7 +15,7 @@ def render(report: Report, color: bool = False) -> str:
     """One issue per finding; GitLab shows the description only, so it starts with the code."""
     project = report.project_path()
     issues = []
-    for finding, fingerprint in zip(report.findings, fingerprints(report.findings, project)):
+    for finding, fingerprint in zip(report.findings, fingerprints(report.findings, project), strict=True):
         where = display_location(finding, project)
         issues.append(
             {

@@ -45,7 +45,7 @@ def _cases(
     for code, rule in rules.items():
         of_rule = [f for f in findings if f.code == code]
         cases += [(_name(f), f) for f in of_rule] or [(f"{code} {rule}", None)]
-    for name, (_, finding) in zip(unique(name for name, _ in cases), cases):
+    for name, (_, finding) in zip(unique(name for name, _ in cases), cases, strict=True):
         case = Element("testcase", classname=classname, name=name)
         if finding is not None:
             _describe(case, finding, finding.severity in failing, project)

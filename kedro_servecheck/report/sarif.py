@@ -27,7 +27,7 @@ def sarif_log(report: Report) -> dict:
     index = {rule.code: position for position, rule in enumerate(ALL_RULES)}
     results = [
         _result(finding, fingerprint, index, project)
-        for finding, fingerprint in zip(report.findings, fingerprints(report.findings, project))
+        for finding, fingerprint in zip(report.findings, fingerprints(report.findings, project), strict=True)
     ]
     driver = {
         "name": "kedro-servecheck",
