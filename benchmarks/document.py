@@ -87,8 +87,10 @@ def render(sections: list[Section], command: str, notes: str) -> str:
     targets = [target for section in sections for target in section.targets]
     parts = [
         "# Benchmarks",
-        f"Written by `{command}` (one run: every ratio compares medians measured side by side,"
-        " in rounds that alternate the cases). Do not edit by hand: run it again.",
+        (
+            f"Written by `{command}` (one run: every ratio compares medians measured side by side,"
+            " in rounds that alternate the cases). Do not edit by hand: run it again."
+        ),
         "## Machine\n\n" + machine(),
         "## Targets\n\n"
         + "\n".join(

@@ -11,7 +11,6 @@ suppressions and the JSON report.
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import itertools
 import json
@@ -84,7 +83,7 @@ def run(workdir: Path, plan: Plan) -> Section:
         " branches of 25 nodes that all read the data input, a model artifact per branch"
         " (a factory pattern; one in ten explicit, one in ten missing on disk), a parameter"
         " per namespace, and one node that combines the branches. Medians of"
-        f" {plan.scale_rounds} round(s). *load*: `kedro_servecheck.api.load` (bootstrap, config,"
+        f" {plan.scale_rounds} round(s). *load*: `kedro_servecheck.api._load` (bootstrap, config,"
         " registry: every pipeline built once), measured once; *Kedro*: the project's"
         " `create_inference_pipeline()`; *analysis*: everything after loading. Peaks:"
         " tracemalloc during one Kedro build and one analysis; the process's maximum RSS.\n\n"
@@ -125,18 +124,16 @@ def measure_project(root: Path, rounds: int) -> dict:
     """The figures of one size, in this process (which must load no other project)."""
     from kedro.io.core import is_parameter
 
-    from kedro_servecheck.api import load
+    from kedro_servecheck.api import _load
 
     warnings.simplefilter("ignore")  # Kedro's and OmegaConf's deprecation noise
     started = time.perf_counter()
-    project, settings = load(root)
+    project, settings = _load(root)
     loaded = time.perf_counter() - started
     from synth.pipelines import create_inference_pipeline  # the generated project's package
 
-    catalog_config = dict(project.config_loader["catalog"])
-
     def analysis() -> str:
-        return _analyse(project, settings, catalog_config)
+        return _analyse(project, settings)
 
     times = measure({"kedro": create_inference_pipeline, "analysis": analysis}, rounds)
     gc.collect()
@@ -161,14 +158,12 @@ def measure_project(root: Path, rounds: int) -> dict:
     }
 
 
-def _analyse(project, settings, catalog_config: dict) -> str:
-    """servecheck's whole analysis after loading, from a catalog with nothing resolved yet."""
-    from kedro_servecheck.api import run
-    from kedro_servecheck.catalog.resolve import Catalog
+def _analyse(project, settings) -> str:
+    """servecheck's whole analysis after loading (it resolves a fresh catalog each time)."""
+    from kedro_servecheck.api import _run
     from kedro_servecheck.report import json_format
 
-    catalog = Catalog(catalog_config, project.root, project.catalog.locations)
-    return json_format.render(run(dataclasses.replace(project, catalog=catalog), settings))
+    return json_format.render(_run(project, settings))
 
 
 def _peak(function) -> int:

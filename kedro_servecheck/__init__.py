@@ -1,28 +1,50 @@
 """kedro-servecheck: check that a Kedro pipeline can be served as an MLflow model.
 
-The public API is `check()` (and `Report`) and `export()`; everything else is private. The
-check path never imports mlflow.
+The public API is what `__all__` lists: `check()` returns a `Report` of `Finding`s, `export()`
+returns an `ExportResult`, and `ServecheckError` (and its subclasses in
+`kedro_servecheck.errors`) is raised when servecheck cannot run. Everything else is private.
+The check path never imports mlflow.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-# Before Kedro is imported: its default logging config would print, or write info.log.
-os.environ.setdefault("KEDRO_LOGGING_CONFIG", str(Path(__file__).with_name("quiet_logging.yml")))
+from kedro_servecheck._version import __version__
+from kedro_servecheck.errors import ServecheckError
+from kedro_servecheck.findings import Finding, Location, Severity
+from kedro_servecheck.quiet_logging import quiet_kedro_logging
 
-__version__ = "0.1.0"
-__all__ = ["Report", "__version__", "check", "export"]
+quiet_kedro_logging()  # before Kedro is imported: its default config would print, or log to file
+
+if TYPE_CHECKING:
+    from kedro_servecheck.api import check, export
+    from kedro_servecheck.exporter.backend import ExportResult
+    from kedro_servecheck.report.report import Report
+
+__all__ = [
+    "ExportResult",
+    "Finding",
+    "Location",
+    "Report",
+    "ServecheckError",
+    "Severity",
+    "__version__",
+    "check",
+    "export",
+]
+
+_LAZY = {  # imported on first use: `import kedro_servecheck` stays light (no Kedro)
+    "check": "kedro_servecheck.api",
+    "export": "kedro_servecheck.api",
+    "ExportResult": "kedro_servecheck.exporter.backend",
+    "Report": "kedro_servecheck.report.report",
+}
 
 
-def __getattr__(name: str):
-    if name in ("check", "Report"):
-        from kedro_servecheck import api
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
 
-        return getattr(api, name)
-    if name == "export":
-        from kedro_servecheck.exporter import export
-
-        return export
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'kedro_servecheck' has no attribute {name!r}")

@@ -1,22 +1,23 @@
-"""The Python API: `check(path, …) -> Report`, the same path the CLI takes."""
+"""The public Python API: `check()` and `export()`, the same paths the CLI takes."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from kedro_servecheck.analysis.analysis import Analysis, analyze
-from kedro_servecheck.analysis.targets import select_serving_specs
-from kedro_servecheck.lint.noqa import Suppressions
-from kedro_servecheck.lint.rules import run_rules
-from kedro_servecheck.lint.rules.meta import UNUSED_SUPPRESSION
+from kedro_servecheck.analysis.analysis import analyze
+from kedro_servecheck.analysis.targets import ServingSpec, select_serving_specs
+from kedro_servecheck.catalog.resolve import Catalog
+from kedro_servecheck.errors import UsageError
+from kedro_servecheck.exporter.backend import ExportOptions, ExportResult, export_report
+from kedro_servecheck.lint.engine import review
 from kedro_servecheck.lint.settings import Overrides, Settings
 from kedro_servecheck.load.project import Project, load_project
-from kedro_servecheck.report import Report
+from kedro_servecheck.report.report import Report
 
 
 def check(
@@ -62,16 +63,67 @@ def check(
         ignore=tuple(ignore),
         strict=strict,
     )
-    project, settings = load(path, env=env, params=params, overrides=overrides)
-    return run(project, settings, pipelines, input=input, output=output)
+    project, settings = _load(path, env=env, params=params, overrides=overrides)
+    return _run(project, settings, pipelines, input=input, output=output)
 
 
-def load(
+def export(
+    path: str | Path = ".",
+    pipeline: str | None = None,
+    *,
+    output: str | Path | None = None,
+    input: str | None = None,
+    env: str | None = None,
+    params: dict[str, Any] | None = None,
+    sample: str | Path | None = None,
+    verify: bool = False,
+    force: bool = False,
+    tracking_uri: str | None = None,
+    register: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ExportResult:
+    """Check the serving pipeline of the project at `path`, then export it as an MLflow model.
+
+    Args:
+        path: The Kedro project folder.
+        pipeline: The registered pipeline to export (default: the one `check` would pick).
+        output: The folder to write the model to (must not exist unless `force`).
+        input: The data input; inferred when not given.
+        env: The Kedro configuration environment.
+        params: Runtime parameters, as `kedro run --params` gives them.
+        sample: A CSV, Parquet or JSON file of rows to predict on (the input example).
+        verify: Load the model in a fresh process and compare with Kedro's own run.
+        force: Replace an existing `output` folder.
+        tracking_uri: Log the model to this MLflow tracking server.
+        register: Register the logged model under this name (needs `tracking_uri`).
+        progress: Called with the name of each step.
+
+    Raises:
+        ExportBlocked: The check has an error finding (`.report` holds the report).
+        ServecheckError: Anything else that stops the export; nothing is left behind.
+    """
+    if register and not tracking_uri:
+        raise UsageError("--register needs --tracking-uri", hint="pass the tracking server URI")
+    options = ExportOptions(
+        output=Path(output) if output else None,
+        sample=Path(sample) if sample else None,
+        verify=verify,
+        force=force,
+        tracking_uri=tracking_uri,
+        register=register,
+        progress=progress or (lambda step: None),
+    )
+    options.progress("load and check")
+    report = check(path, [pipeline] if pipeline else (), input=input, env=env, params=params)
+    return export_report(report, options)
+
+
+def _load(
     path: str | Path,
     *,
     env: str | None = None,
     params: dict[str, Any] | None = None,
-    overrides: Overrides = Overrides(),
+    overrides: Overrides | None = None,
 ) -> tuple[Project, Settings]:
     """The project at `path` and its effective settings (no rule runs)."""
     with contextlib.redirect_stdout(sys.stderr):  # user code may print while it is imported
@@ -79,7 +131,18 @@ def load(
     return project, Settings.resolve(project, overrides)
 
 
-def run(
+def _targets(
+    project: Project,
+    settings: Settings,
+    pipelines: Sequence[str] = (),
+    input: str | None = None,
+    output: str | None = None,
+) -> list[ServingSpec]:
+    """The serving pipelines to check, with their data input and output."""
+    return select_serving_specs(project, settings.pipelines, pipelines, input, output)
+
+
+def _run(
     project: Project,
     settings: Settings,
     pipelines: Sequence[str] = (),
@@ -89,37 +152,13 @@ def run(
 ) -> Report:
     """Analyse the serving pipelines of `project` and review them under `settings`."""
     with _collector_paused():
+        catalog = Catalog.of(project)
         analyses = [
-            analyze(project, spec)
-            for spec in select_serving_specs(project, pipelines, input, output)
+            analyze(project, catalog, spec)
+            for spec in _targets(project, settings, pipelines, input, output)
         ]
         review(analyses, settings)
         return Report(project.root, project.package, project.env, analyses, strict=settings.strict)
-
-
-def review(analyses: list[Analysis], settings: Settings) -> None:
-    """Set the findings of `analyses` (of one project): what the selected rules report.
-
-    In order: the selected rules run, severities are overridden, suppression comments drop
-    what they cover, unused suppressions are reported (SC901, on the first pipeline), and
-    `ignore-findings` entries drop what they match. The rule examples go through here too.
-    """
-    rules = settings.selection.rules()
-    for analysis in analyses:
-        analysis.findings = [settings.adjust(finding) for finding in run_rules(analysis, rules)]
-    if not analyses:
-        return
-    found = [finding for analysis in analyses for finding in analysis.findings]
-    suppressions = Suppressions.scan(analyses[0].project, found)
-    for analysis in analyses:
-        analysis.findings = [f for f in analysis.findings if not suppressions.suppresses(f)]
-    if settings.selection.selects(UNUSED_SUPPRESSION.code):
-        analyses[0].findings += [
-            settings.adjust(UNUSED_SUPPRESSION.report(analyses[0], suppression, problems))
-            for suppression, problems in suppressions.unused({rule.code for rule in rules})
-        ]
-    for analysis in analyses:
-        analysis.findings = [f for f in analysis.findings if not settings.ignores(f)]
 
 
 @contextlib.contextmanager

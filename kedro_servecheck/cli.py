@@ -6,22 +6,27 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from kedro_servecheck import __version__
-from kedro_servecheck.draw.drawing import FORMATS as DRAWINGS
+from kedro_servecheck._version import __version__
+from kedro_servecheck.draw.picture import FORMATS as DRAWINGS
 from kedro_servecheck.errors import ServecheckError
+from kedro_servecheck.quiet_logging import quiet_kedro_logging
 from kedro_servecheck.report import FORMATS
 
-_QUIET_LOGGING = str(Path(__file__).with_name("quiet_logging.yml"))
+if TYPE_CHECKING:
+    from kedro_servecheck.exporter.backend import ExportResult
+    from kedro_servecheck.report.report import Report
 
 
 class _DefaultToCheck(click.Group):
     """`servecheck [OPTIONS] [PATH]` means `servecheck check [OPTIONS] [PATH]`."""
 
-    def parse_args(self, ctx, args):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (
             args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")
         ):
@@ -31,14 +36,16 @@ class _DefaultToCheck(click.Group):
 
 @click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kedro-servecheck")
-def cli():
+def cli() -> None:
     """Check that a Kedro pipeline can be served as an MLflow model.
 
     Without a command, runs `check` on the current folder: `servecheck --strict` is a CI gate.
     """
 
 
-def _split_params(ctx, param, values):
+def _split_params(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, Any] | None:
     """`--params a=1,b.c=x` (repeatable) into a nested dict, as `kedro run --params` does."""
     from omegaconf import OmegaConf
 
@@ -46,7 +53,12 @@ def _split_params(ctx, param, values):
     for item in items:
         if "=" not in item or not item.partition("=")[0].strip():
             raise click.BadParameter(f"'{item}' is not KEY=VALUE", ctx, param)
-    return OmegaConf.to_container(OmegaConf.from_dotlist([i.strip() for i in items])) or None
+    parsed = OmegaConf.to_container(OmegaConf.from_dotlist([i.strip() for i in items]))
+    return (
+        {str(key): value for key, value in parsed.items()}
+        if isinstance(parsed, dict) and parsed
+        else None
+    )
 
 
 def _default_format() -> str:
@@ -153,34 +165,32 @@ def _default_format() -> str:
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def check(
-    path,
-    pipelines,
-    input_,
-    output,
-    env,
-    params,
-    strict,
-    exit_zero,
-    format_,
-    output_file,
-    select,
-    extend_select,
-    ignore,
-    show_settings,
-    export_dir,
-    sample,
-    debug,
-):
+    path: Path,
+    pipelines: tuple[str, ...],
+    input_: str | None,
+    output: str | None,
+    env: str | None,
+    params: dict[str, Any] | None,
+    strict: bool | None,
+    exit_zero: bool | None,
+    format_: str,
+    output_file: Path | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    show_settings: bool,
+    export_dir: Path | None,
+    sample: Path | None,
+    debug: bool,
+) -> None:
     """Check the serving pipelines of the Kedro project at PATH (default: .).
 
     Exit codes: 0 nothing fails the check, 1 findings fail it (errors; with --strict also
     warnings), 2 usage error or the project cannot be loaded.
     """
 
-    def run():
-        from kedro_servecheck.analysis.targets import select_serving_specs
-        from kedro_servecheck.api import load
-        from kedro_servecheck.api import run as run_check
+    def run() -> int:
+        from kedro_servecheck.api import _load, _run, _targets
         from kedro_servecheck.lint.settings import Overrides, render_settings
         from kedro_servecheck.report import formatter
 
@@ -191,13 +201,13 @@ def check(
             strict=strict,
             exit_zero=exit_zero,
         )
-        project, settings = load(path, env=env, params=params, overrides=overrides)
+        project, settings = _load(path, env=env, params=params, overrides=overrides)
         if show_settings:
-            specs = select_serving_specs(project, pipelines, input_, output)
+            specs = _targets(project, settings, pipelines, input_, output)
             shown = settings.to_dict(project.env, specs)
             click.echo(render_settings(shown, as_json=format_ == "json"), nl=False)
             return 0
-        report = run_check(project, settings, pipelines, input=input_, output=output)
+        report = _run(project, settings, pipelines, input=input_, output=output)
         _emit(formatter(format_), report, output_file)
         if export_dir and not report.failed:
             _export_checked(report, export_dir, sample)
@@ -232,7 +242,7 @@ def check(
     "-f",
     "--format",
     "format_",
-    type=click.Choice(DRAWINGS),
+    type=click.Choice([*DRAWINGS, "html"]),
     default="mermaid",
     show_default=True,
     help="dot is Graphviz; html is the HTML report of the pipeline.",
@@ -244,7 +254,17 @@ def check(
     help="Write the drawing to this file instead of standard output.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-def graph_command(path, pipeline, input_, output, env, params, format_, output_file, debug):
+def graph_command(
+    path: Path,
+    pipeline: str | None,
+    input_: str | None,
+    output: str | None,
+    env: str | None,
+    params: dict[str, Any] | None,
+    format_: str,
+    output_file: Path | None,
+    debug: bool,
+) -> None:
     """Draw the serving pipeline of the Kedro project at PATH, left to right.
 
     Free inputs are coloured by role, the output is marked, and every dataset or node with a
@@ -252,16 +272,19 @@ def graph_command(path, pipeline, input_, output, env, params, format_, output_f
     but the exit code is 0 whatever it finds (2: the project cannot be loaded).
     """
 
-    def run():
-        from kedro_servecheck.analysis.targets import select_serving_specs
-        from kedro_servecheck.api import load
-        from kedro_servecheck.api import run as run_check
-        from kedro_servecheck.draw.drawing import draw
+    def run() -> int:
+        from kedro_servecheck.api import _load, _run, _targets
+        from kedro_servecheck.draw.picture import Picture, draw, notes
+        from kedro_servecheck.report import formatter
 
-        project, settings = load(path, env=env, params=params)
-        specs = select_serving_specs(project, (pipeline,) if pipeline else (), input_, output)
-        report = run_check(project, settings, [specs[0].name], input=input_, output=output)
-        picture = draw(report, format_)
+        project, settings = _load(path, env=env, params=params)
+        specs = _targets(project, settings, (pipeline,) if pipeline else (), input_, output)
+        report = _run(project, settings, [specs[0].name], input=input_, output=output)
+        analysis = report.analyses[0]
+        if format_ == "html":
+            picture = Picture(formatter("html")(report, False), notes(analysis))
+        else:
+            picture = draw(analysis, report.findings_of(analysis), format_)
         _emit(lambda _report, _color: picture.text, report, output_file)
         if len(specs) > 1:
             others = ", ".join(spec.name for spec in specs[1:])
@@ -277,23 +300,31 @@ def graph_command(path, pipeline, input_, output, env, params, format_, output_f
     sys.exit(_guarded(run, debug))
 
 
-_DOC_FORMAT = click.option(
-    "-f",
-    "--format",
-    "format_",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+def _doc_format(*formats: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "-f",
+        "--format",
+        "format_",
+        type=click.Choice(formats),
+        default="text",
+        show_default=True,
+        help="Output format.",
+    )
 
 
 @cli.command("rules")
-@_DOC_FORMAT
-def rules_command(format_):
-    """List the rule catalogue: code, name, default severity and when each fires."""
-    from kedro_servecheck.lint.rules import ALL_RULES
+@_doc_format("text", "json", "markdown")
+def rules_command(format_: str) -> None:
+    """List the rule catalogue: code, name, default severity and when each fires.
 
+    `--format markdown` prints the table of the README.
+    """
+    from kedro_servecheck.lint.docs import rules_table
+    from kedro_servecheck.lint.registry import ALL_RULES
+
+    if format_ == "markdown":
+        click.echo(rules_table(), nl=False)
+        return
     if format_ == "json":
         click.echo(
             json.dumps(
@@ -316,11 +347,11 @@ def rules_command(format_):
 
 @cli.command("rule")
 @click.argument("code")
-@_DOC_FORMAT
-def rule_command(code, format_):
+@_doc_format("text", "json")
+def rule_command(code: str, format_: str) -> None:
     """Explain the rule CODE: what it does, why it matters, an example and the fix."""
-    from kedro_servecheck.lint.rules import RULES_BY_CODE
-    from kedro_servecheck.lint.rules.docs import rule_dict, rule_markdown
+    from kedro_servecheck.lint.docs import rule_dict, rule_markdown
+    from kedro_servecheck.lint.registry import RULES_BY_CODE
 
     rule = RULES_BY_CODE.get(code.upper())
     if rule is None:
@@ -375,27 +406,28 @@ def rule_command(code, format_):
 @click.option("--register", metavar="NAME", help="Register the logged model under NAME.")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def export_command(
-    path,
-    pipeline,
-    input_,
-    output,
-    sample,
-    verify,
-    force,
-    env,
-    params,
-    tracking_uri,
-    register,
-    debug,
-):
+    path: Path,
+    pipeline: str | None,
+    input_: str | None,
+    output: Path | None,
+    sample: Path | None,
+    verify: bool,
+    force: bool,
+    env: str | None,
+    params: dict[str, Any] | None,
+    tracking_uri: str | None,
+    register: str | None,
+    debug: bool,
+) -> None:
     """Check the pipeline, then export it as an MLflow pyfunc model (models-from-code).
 
     The export is refused (exit 1, findings printed) when the check has an error finding. The
     model is written to a temp folder and moved into place at the end: a failure leaves nothing.
     """
 
-    def run():
-        from kedro_servecheck.exporter import ExportBlocked, export
+    def run() -> int:
+        from kedro_servecheck.api import export
+        from kedro_servecheck.errors import ExportBlocked
         from kedro_servecheck.report import formatter
 
         try:
@@ -414,7 +446,8 @@ def export_command(
                 progress=_progress,
             )
         except ExportBlocked as blocked:
-            _emit(formatter("text"), blocked.report, None)
+            if blocked.report is not None:
+                _emit(formatter("text"), blocked.report, None)
             raise
         _say_exported(result, output)
         return 0
@@ -422,8 +455,8 @@ def export_command(
     sys.exit(_guarded(run, debug))
 
 
-def _export_checked(report, export_dir: Path, sample: Path | None) -> None:
-    from kedro_servecheck.exporter import ExportOptions, export_report
+def _export_checked(report: Report, export_dir: Path, sample: Path | None) -> None:
+    from kedro_servecheck.exporter.backend import ExportOptions, export_report
 
     result = export_report(
         report, ExportOptions(output=export_dir, sample=sample, verify=True, progress=_progress)
@@ -431,7 +464,7 @@ def _export_checked(report, export_dir: Path, sample: Path | None) -> None:
     _say_exported(result, export_dir)
 
 
-def _say_exported(result, output: Path | None) -> None:
+def _say_exported(result: ExportResult, output: Path | None) -> None:
     where = f" to {output}" if output else ""
     checked = ", verified against Kedro's own run" if result.verified else ""
     click.echo(
@@ -448,15 +481,16 @@ def _progress(step: str) -> None:
         click.echo(f"servecheck export: {step}…", err=True)
 
 
-def _emit(render, report, output_file: Path | None) -> None:
+def _emit(render: Callable[[Report, bool], str], report: Report, output_file: Path | None) -> None:
     if output_file:
         output_file.write_text(render(report, False), encoding="utf-8")
     else:
         click.echo(render(report, sys.stdout.isatty()), nl=False)
 
 
-def _guarded(run, debug: bool) -> int:
-    """Run `run`, turning a ServecheckError into one clear message on stderr and exit 2."""
+def _guarded(run: Callable[[], int], debug: bool) -> int:
+    """Run `run`, turning a ServecheckError into one clear message on stderr and its exit
+    code; anything else is a bug in servecheck, said in one line (exit 2)."""
     try:
         return run()
     except ServecheckError as exc:
@@ -477,5 +511,5 @@ def _guarded(run, debug: bool) -> int:
 
 def main() -> None:
     """The console script: Kedro stays quiet and writes no log file."""
-    os.environ["KEDRO_LOGGING_CONFIG"] = _QUIET_LOGGING
+    quiet_kedro_logging(force=True)
     cli(prog_name="servecheck")

@@ -1,10 +1,20 @@
-"""Errors that stop servecheck before it can report findings (exit code 2)."""
+"""Errors that stop servecheck before or instead of a report, each with its exit code.
+
+Exit code 2: the request or the project is at fault (usage, settings, loading, an export that
+cannot be made from what is there). Exit code 1: the check ran and the pipeline is not
+servable as it is (an export blocked by findings, a model that fails verification).
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kedro_servecheck.report.report import Report
+
 
 class ServecheckError(Exception):
-    """A problem the user must fix before servecheck can run.
+    """The root of servecheck's errors; raise one of its subclasses.
 
     Args:
         what: What failed, in one sentence.
@@ -35,3 +45,33 @@ class UsageError(ServecheckError):
 
 class ProjectLoadError(ServecheckError):
     """The Kedro project cannot be found or loaded."""
+
+
+class ExportError(ServecheckError):
+    """The model cannot be made from what is there (an artifact, the input example…)."""
+
+
+class ExportBlocked(ExportError):
+    """The check found errors: the pipeline is not servable as it is.
+
+    `report` is the report of that check, when there is one.
+    """
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        where: str | None = None,
+        hint: str | None = None,
+        report: Report | None = None,
+    ):
+        super().__init__(what, where=where, hint=hint)
+        self.report = report
+
+
+class VerificationError(ExportError):
+    """The exported model does not load, or does not predict what Kedro predicts."""
+
+    exit_code = 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 
 class Severity(str, Enum):
@@ -43,7 +44,7 @@ class Finding:
     location: Location | None = None
     hint: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The finding as in the JSON report (schema_version 1)."""
         return {
             "code": self.code,

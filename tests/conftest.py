@@ -16,6 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.analysis.graph import ServingGraph
+from kedro_servecheck.analysis.targets import ServingSpec
+from kedro_servecheck.catalog.resolve import Catalog
+from kedro_servecheck.load.project import Project
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
 
@@ -77,3 +83,18 @@ def project_copy(tmp_path):
         return target
 
     return copy
+
+
+def analysis_of(root: Path, pipeline, inputs, data_input: str, findings) -> Analysis:
+    """An analysis of `pipeline` with the roles `inputs` and the `findings` given, in a
+    project of that one pipeline (nothing loaded from disk): for format tests."""
+    project = Project(root=root, package="pkg", env="local", pipelines={"inference": pipeline})
+    return Analysis(
+        spec=ServingSpec("inference"),
+        project=project,
+        catalog=Catalog.of(project),
+        graph=ServingGraph(pipeline),
+        inputs=inputs,
+        data_input=data_input,
+        findings=list(findings),
+    )

@@ -9,8 +9,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 from conftest import REPO
 
 SECTIONS = (
@@ -35,7 +33,6 @@ TARGETS = (
 
 
 def test_quick_run_writes_every_section(tmp_path):
-    pytest.importorskip("kedro_mlflow", reason="the benchmarks need the bench extra")
     document = tmp_path / "benchmarks.md"
     published = (REPO / "docs/benchmarks.md").read_bytes()
     before = _top_entries()

@@ -11,18 +11,18 @@ from pathlib import Path
 import pytest
 from kedro.pipeline import Pipeline, node
 
-from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.analysis.classify import FreeInput, Role
 from kedro_servecheck.analysis.graph import ServingGraph
-from kedro_servecheck.analysis.targets import ServingSpec
 from kedro_servecheck.draw.mermaid import flowchart
 from kedro_servecheck.draw.scene import build
 from kedro_servecheck.findings import Finding, Location, Severity
+from kedro_servecheck.lint.docs import rule_markdown
+from kedro_servecheck.lint.registry import ALL_RULES, RULES_BY_CODE
 from kedro_servecheck.report import Report, formatter
 from kedro_servecheck.report.ci import display_location, fingerprints
 from kedro_servecheck.report.github import command, escape_data, escape_property
 
-from conftest import servecheck
+from conftest import analysis_of, servecheck
 
 SNAPSHOT_EXTENSIONS = {
     "concise": "txt",
@@ -72,14 +72,7 @@ def _report(project_root: Path, findings: list[Finding], *, strict: bool = False
         FreeInput("model", Role.UNRESOLVED, None),
         FreeInput("params:t", Role.PARAMETER, None),
     ]
-    analysis = Analysis(
-        spec=ServingSpec("inference"),
-        project=None,
-        graph=ServingGraph.from_pipeline(pipeline),
-        inputs=inputs,
-        data_input=HOSTILE,
-        findings=findings,
-    )
+    analysis = analysis_of(project_root, pipeline, inputs, HOSTILE, findings)
     return Report(project_root, "pkg", "local", [analysis], strict=strict)
 
 
@@ -158,14 +151,14 @@ def test_sarif_structure(broken):
     assert driver["name"] == "kedro-servecheck"
     assert driver["version"]
     assert driver["informationUri"]
-    for rule in driver["rules"]:
-        assert rule["shortDescription"]["text"]
-        assert rule["fullDescription"]["text"]
-        assert rule["help"]["markdown"].startswith(f"# {rule['name']} ({rule['id']})")
-        assert rule["help"]["text"]
-        assert rule["properties"]["problem.severity"]
-        assert rule["defaultConfiguration"]["level"] in SARIF_LEVELS.values()
-    assert len({rule["id"] for rule in driver["rules"]}) == len(driver["rules"])
+    assert [rule["id"] for rule in driver["rules"]] == [rule.code for rule in ALL_RULES]
+    for rule in driver["rules"]:  # the rule's own documentation, as `servecheck rule` shows it
+        documented = RULES_BY_CODE[rule["id"]]
+        assert rule["name"] == documented.name
+        assert rule["shortDescription"]["text"] == documented.summary
+        assert rule["fullDescription"]["text"] == documented.docs().what
+        assert rule["help"]["markdown"] == rule["help"]["text"] == rule_markdown(documented)
+        assert rule["defaultConfiguration"]["level"] == SARIF_LEVELS[documented.severity.value]
     assert len(run["results"]) == len(findings)
     for result, finding in zip(run["results"], findings, strict=True):
         assert result["ruleId"] == finding["code"]
@@ -345,7 +338,7 @@ def test_markdown_escapes_hostile_names(tmp_path, monkeypatch):
 
 def test_markdown_caps_the_graph():
     chain = Pipeline([node(_identity, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(201)])
-    scene = build(ServingGraph.from_pipeline(chain), {}, [])
+    scene = build(ServingGraph(chain), {}, [])
     chart = flowchart(scene)
     assert sum("-->" in line for line in chart.text.splitlines()) == 400
     assert (chart.omitted_edges, chart.omitted_vertices) == (2, 2)
@@ -357,13 +350,7 @@ def test_markdown_caps_the_graph():
 def test_markdown_says_what_the_graph_leaves_out(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     chain = Pipeline([node(_identity, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(201)])
-    analysis = Analysis(
-        spec=ServingSpec("long"),
-        project=None,
-        graph=ServingGraph.from_pipeline(chain),
-        inputs=[FreeInput("d0", Role.DATA, None)],
-        data_input="d0",
-    )
+    analysis = analysis_of(tmp_path, chain, [FreeInput("d0", Role.DATA, None)], "d0", [])
     markdown = formatter("markdown")(Report(tmp_path, "pkg", "local", [analysis]), False)
     assert (
         "Only the first 400 edges are drawn: 2 more edges and 2 more datasets and nodes "
@@ -378,7 +365,7 @@ def test_concise_is_one_line_per_finding(broken):
     lines = broken("concise").stdout.splitlines()
     findings = broken("json").json()["findings"]
     assert len(lines) == len(findings) + 1
-    for line, finding in zip(lines, findings, strict=True):
+    for line, finding in zip(lines[:-1], findings, strict=True):
         location = finding["location"]
         assert line == (
             f"fixtures/broken/{location['path']}:{location['line']}: "

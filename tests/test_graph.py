@@ -54,7 +54,7 @@ def pipeline() -> Pipeline:
 
 @pytest.fixture
 def graph() -> ServingGraph:
-    return ServingGraph.from_pipeline(pipeline())
+    return ServingGraph(pipeline())
 
 
 # -- vertices and edges ------------------------------------------------------------------------
@@ -122,20 +122,9 @@ def test_free_inputs_keep_each_transcoded_spelling():
             Node(identity, "src@spark", "o2", name="n2"),
         ]
     )
-    graph = ServingGraph.from_pipeline(kedro)
+    graph = ServingGraph(kedro)
     assert graph.free_inputs == sorted(kedro.inputs()) == ["src@pandas", "src@spark"]
     assert [node.name for node in graph.consumers("src")] == ["n1", "n2"]
-
-
-def test_nodes_by_name(graph):
-    assert set(graph.nodes_by_name) == {
-        "clean",
-        "features_node",
-        "predict_node",
-        "z_early",
-        "a_late",
-    }
-    assert graph.nodes_by_name["predict_node"].outputs == ["predictions"]
 
 
 def test_consumers_are_in_execution_order(graph):
@@ -333,6 +322,6 @@ def test_match_free_input(requested, free_inputs, expected):
 
 def test_match_free_input_on_kedros_free_inputs():
     kedro = pipeline()
-    free = ServingGraph.from_pipeline(kedro).free_inputs
+    free = ServingGraph(kedro).free_inputs
     assert match_free_input("raw", free) == "raw@pandas"
     assert match_free_input("raw", free) in kedro.inputs()

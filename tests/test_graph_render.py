@@ -23,18 +23,16 @@ import networkx as nx
 import pytest
 from kedro.pipeline import Pipeline, node
 
-from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.analysis.classify import FreeInput, Role
 from kedro_servecheck.analysis.graph import ServingGraph
-from kedro_servecheck.analysis.targets import ServingSpec
 from kedro_servecheck.draw.layout import columns, layers, place
 from kedro_servecheck.draw.palette import OUTPUT, ROLES, SEVERITIES
 from kedro_servecheck.draw.scene import Scene, build
-from kedro_servecheck.draw.svg import MAX_LABEL, drawing
+from kedro_servecheck.draw.svg import MAX_LABEL, canvas
 from kedro_servecheck.findings import Finding, Severity
 from kedro_servecheck.report import Report, formatter
 
-from conftest import REPO, edit, servecheck
+from conftest import REPO, analysis_of, edit, servecheck
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = "<script>alert(1)</script>\"'&"
@@ -134,14 +132,7 @@ def _report(pipeline: Pipeline, root: Path, findings: list[Finding] = ()) -> Rep
         FreeInput(name, Role.DATA if name == "raw" else Role.PARAMETER, None)
         for name in sorted(pipeline.inputs())
     ]
-    analysis = Analysis(
-        spec=ServingSpec("inference"),
-        project=None,
-        graph=ServingGraph.from_pipeline(pipeline),
-        inputs=inputs,
-        data_input="raw",
-        findings=list(findings),
-    )
+    analysis = analysis_of(root, pipeline, inputs, "raw", list(findings))
     return Report(root, "pkg", "local", [analysis])
 
 
@@ -390,7 +381,7 @@ def test_a_300_node_pipeline_is_drawn_in_full(tmp_path, monkeypatch):
     names = Counter(_name(vertex) for vertex in vertices.values())
     assert names == Counter({*(n.name for n in pipeline.nodes), *pipeline.datasets()})
     scene = Scene.of(report.analyses[0], [])
-    figures = drawing(scene, "p0").figures
+    figures = canvas(scene, "p0").figures
     assert _no_overlap([(f.x, f.y, f.width, f.height) for f in figures])
     assert all(len(line) <= MAX_LABEL for f in figures for line in f.lines)
     assert svg.get("viewBox") == f"0 0 {svg.get('width')} {svg.get('height')}"  # natural size
@@ -447,7 +438,7 @@ def test_cycles_between_namespaces_merge_into_one_box():
             node(_first, "b.y", "a.z", name="two", namespace="a"),
         ]
     )
-    scene = build(ServingGraph.from_pipeline(pipeline), {"raw": Role.DATA}, [], collapse_above=2)
+    scene = build(ServingGraph(pipeline), {"raw": Role.DATA}, [], collapse_above=2)
     assert [box.label for box in scene.boxes.values()] == [
         "raw",
         "a + b · 3 nodes, 2 datasets",
@@ -457,7 +448,7 @@ def test_cycles_between_namespaces_merge_into_one_box():
 
 
 def test_a_large_pipeline_without_namespaces_is_drawn_in_full():
-    graph = ServingGraph.from_pipeline(_branches(2, 3))
+    graph = ServingGraph(_branches(2, 3))
     scene = build(graph, {"raw": Role.DATA}, [], collapse_above=3)
     assert len(scene.boxes) == len(graph.dag)
     assert not scene.folded

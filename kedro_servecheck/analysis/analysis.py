@@ -22,14 +22,13 @@ from kedro_servecheck.analysis.classify import (
 from kedro_servecheck.analysis.graph import ServingGraph
 from kedro_servecheck.analysis.targets import (
     ServingSpec,
-    is_pipeline_ml,
     serving_pipeline,
     training_pipeline,
 )
-from kedro_servecheck.catalog.resolve import DatasetSpec
+from kedro_servecheck.catalog.resolve import Catalog, DatasetSpec
 from kedro_servecheck.findings import Finding, Location
+from kedro_servecheck.load.locations import function_location
 from kedro_servecheck.load.project import Project
-from kedro_servecheck.load.source import function_location
 
 
 @dataclass
@@ -38,6 +37,7 @@ class Analysis:
 
     spec: ServingSpec
     project: Project
+    catalog: Catalog
     graph: ServingGraph
     inputs: list[FreeInput]
     data_input: str | None
@@ -62,12 +62,17 @@ class Analysis:
         return self.training is not None
 
     def with_role(self, role: Role) -> list[FreeInput]:
+        """The free inputs of `role`, in name order."""
         return [free for free in self.inputs if free.role is role]
+
+    def persisted_specs(self) -> list[DatasetSpec]:
+        """The catalog specs of the persisted inputs: the artifacts export packages."""
+        return [free.spec for free in self.with_role(Role.PERSISTED) if free.spec]
 
     def dataset_specs(self) -> dict[str, DatasetSpec]:
         """The spec of every dataset the serving pipeline reads or writes (not parameters)."""
         names = sorted(self.pipeline.datasets())
-        return {name: self.project.catalog.spec(name) for name in names if not is_parameter(name)}
+        return {name: self.catalog.spec(name) for name in names if not is_parameter(name)}
 
     @cached_property
     def parameter_names(self) -> set[str]:
@@ -117,7 +122,7 @@ class Analysis:
     def dataset_location(self, name: str) -> Location | None:
         """The catalog entry (or pattern) of `name`, else the first node that reads it."""
         if not is_parameter(name):
-            declared = self.project.catalog.spec(name).declared
+            declared = self.catalog.spec(name).declared
             if declared:
                 return declared.location
         consumers = self.graph.consumers(name)
@@ -130,10 +135,10 @@ class Analysis:
         return declared.location if declared else self.dataset_location(name)
 
 
-def analyze(project: Project, spec: ServingSpec) -> Analysis:
+def analyze(project: Project, catalog: Catalog, spec: ServingSpec) -> Analysis:
     """Build the graph of `spec`'s pipeline and classify its free inputs (no rule runs here)."""
     registered = project.pipelines[spec.name]
-    graph = ServingGraph.from_pipeline(serving_pipeline(registered))
+    graph = ServingGraph(serving_pipeline(registered))
     pruned_outputs = None
     if spec.output and graph.pipeline.nodes:
         pruned_outputs = graph.outputs
@@ -142,14 +147,15 @@ def analyze(project: Project, spec: ServingSpec) -> Analysis:
     if spec.input:
         data_input = match_free_input(spec.input, free_inputs)
     else:
-        candidates = data_input_candidates(free_inputs, project.catalog)
+        candidates = data_input_candidates(free_inputs, catalog)
         data_input = candidates[0] if len(candidates) == 1 else None
     return Analysis(
         spec=spec,
         project=project,
+        catalog=catalog,
         graph=graph,
-        inputs=classify(free_inputs, project.catalog, data_input),
+        inputs=classify(free_inputs, catalog, data_input),
         data_input=data_input,
-        training=training_pipeline(registered) if is_pipeline_ml(registered) else None,
+        training=training_pipeline(registered),
         pruned_outputs=pruned_outputs,
     )

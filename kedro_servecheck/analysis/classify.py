@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from kedro.io.core import is_parameter
-from kedro.pipeline.transcoding import _strip_transcoding
 
+from kedro_servecheck.analysis.graph import untranscoded
 from kedro_servecheck.catalog.resolve import Catalog, DatasetSpec, Source
 
 
@@ -18,6 +18,11 @@ class Role(str, Enum):
     PERSISTED = "persisted"  # an artifact on disk, packaged with the model
     PARAMETER = "parameter"  # frozen into the model, overridable per request
     UNRESOLVED = "unresolved"  # none of the above: serving cannot provide it
+
+    @property
+    def label(self) -> str:
+        """How reports name the role: `data input`, `persisted`…"""
+        return "data input" if self is Role.DATA else self.value
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ def match_free_input(requested: str, free_inputs: list[str]) -> str | None:
     """The free input named `requested`, also when it is given without its transcoding suffix."""
     if requested in free_inputs:
         return requested
-    same_base = [name for name in free_inputs if _strip_transcoding(name) == requested]
+    same_base = [name for name in free_inputs if untranscoded(name) == requested]
     return same_base[0] if len(same_base) == 1 else None
 
 

@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from kedro.pipeline import Node, Pipeline
-from kedro.pipeline.transcoding import _strip_transcoding
+from kedro.pipeline.transcoding import TRANSCODING_SEPARATOR
 
 from kedro_servecheck.errors import UsageError
 
@@ -25,12 +25,18 @@ DATASET = "dataset"
 NODE = "node"
 
 
+def untranscoded(name: str) -> str:
+    """`x` for `x@pandas`: the dataset a transcoded name stands for."""
+    return name.partition(TRANSCODING_SEPARATOR)[0]
+
+
 def dataset_vertex(name: str) -> tuple[str, str]:
     """The vertex of a dataset; transcoded names (`x@pandas`) share the vertex of `x`."""
-    return (DATASET, _strip_transcoding(name))
+    return (DATASET, untranscoded(name))
 
 
 def node_vertex(name: str) -> tuple[str, str]:
+    """The vertex of a node."""
     return (NODE, name)
 
 
@@ -39,10 +45,6 @@ class ServingGraph:
     """The serving pipeline and its bipartite DAG (datasets → nodes → datasets)."""
 
     pipeline: Pipeline
-
-    @classmethod
-    def from_pipeline(cls, pipeline: Pipeline) -> ServingGraph:
-        return cls(pipeline)
 
     @cached_property
     def dag(self) -> nx.DiGraph:
@@ -71,10 +73,6 @@ class ServingGraph:
     def outputs(self) -> list[str]:
         """Datasets no node consumes, sorted."""
         return sorted(self.pipeline.outputs())
-
-    @cached_property
-    def nodes_by_name(self) -> dict[str, Node]:
-        return {node.name: node for node in self.pipeline.nodes}
 
     def consumers(self, dataset: str) -> list[Node]:
         """The nodes that read `dataset`, in the pipeline's execution order."""
@@ -111,4 +109,4 @@ class ServingGraph:
                 ),
             )
         keep = [name for kind, name in nx.ancestors(self.dag, vertex) if kind == NODE]
-        return ServingGraph.from_pipeline(self.pipeline.only_nodes(*keep))
+        return ServingGraph(self.pipeline.only_nodes(*keep))

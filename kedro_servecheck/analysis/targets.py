@@ -9,16 +9,18 @@ named `inference`. For each: `--input`/`--output`, then the settings table, then
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from typing import Protocol, TypeGuard
 
-from kedro.pipeline import Pipeline
+from kedro.pipeline import Node, Pipeline
 
 from kedro_servecheck.errors import UsageError
 from kedro_servecheck.load.project import Project
 
 
-class InputOrigin:
+class InputOrigin(str, Enum):
     """Where the requested data input came from (shown in findings about it)."""
 
     CLI = "--input"
@@ -27,16 +29,34 @@ class InputOrigin:
 
 
 @dataclass(frozen=True)
+class PipelineTable:
+    """A `[tool.servecheck.pipelines.<name>]` table: the data input and output it names."""
+
+    input: str | None = None
+    output: str | None = None
+
+
+@dataclass(frozen=True)
 class ServingSpec:
     """One registered pipeline to check, with the data input and output asked for."""
 
     name: str
     input: str | None = None
-    input_origin: str | None = None
+    input_origin: InputOrigin | None = None
     output: str | None = None
 
 
-def is_pipeline_ml(pipeline: Any) -> bool:
+class PipelineML(Protocol):
+    """What servecheck reads of a kedro-mlflow `PipelineML` (a Pipeline of training nodes)."""
+
+    inference: Pipeline
+    input_name: str | None
+
+    @property
+    def nodes(self) -> list[Node]: ...
+
+
+def is_pipeline_ml(pipeline: object) -> TypeGuard[PipelineML]:
     """A kedro-mlflow `PipelineML` (duck-typed: kedro_mlflow is never imported)."""
     return hasattr(pipeline, "inference") and hasattr(pipeline, "input_name")
 
@@ -46,7 +66,7 @@ def serving_pipeline(pipeline: Pipeline) -> Pipeline:
     return pipeline.inference if is_pipeline_ml(pipeline) else pipeline
 
 
-def training_pipeline(pipeline: Pipeline) -> Pipeline | None:
+def training_pipeline(pipeline: object) -> Pipeline | None:
     """A `PipelineML`'s training pipeline, else None."""
     if not is_pipeline_ml(pipeline):
         return None
@@ -55,13 +75,13 @@ def training_pipeline(pipeline: Pipeline) -> Pipeline | None:
 
 def select_serving_specs(
     project: Project,
-    pipelines: list[str] | tuple[str, ...] = (),
+    configured: Mapping[str, PipelineTable],
+    pipelines: Sequence[str] = (),
     input: str | None = None,
     output: str | None = None,
 ) -> list[ServingSpec]:
-    """The serving pipelines to check, in the order given (or registered)."""
+    """The serving pipelines to check, in the order given (or configured, or registered)."""
     registered = project.pipelines
-    configured = configured_pipelines(project)
     if pipelines:
         names = list(dict.fromkeys(pipelines))
     elif configured:
@@ -87,45 +107,25 @@ def select_serving_specs(
                 hint=f"registered pipelines: {_listing(registered)}",
             )
     return [
-        _spec(name, registered[name], configured.get(name, {}), input, output) for name in names
+        _spec(name, registered[name], configured.get(name, PipelineTable()), input, output)
+        for name in names
     ]
 
 
-def _spec(name: str, pipeline: Pipeline, settings: dict, input: str | None, output: str | None):
+def _spec(
+    name: str, pipeline: Pipeline, table: PipelineTable, input: str | None, output: str | None
+) -> ServingSpec:
+    chosen: str | None
     if input:
         chosen, origin = input, InputOrigin.CLI
-    elif settings.get("input"):
-        chosen, origin = settings["input"], InputOrigin.SETTINGS
+    elif table.input:
+        chosen, origin = table.input, InputOrigin.SETTINGS
     elif is_pipeline_ml(pipeline):
         chosen, origin = pipeline.input_name, InputOrigin.PIPELINE_ML
     else:
         chosen, origin = None, None
-    return ServingSpec(name, chosen, origin, output or settings.get("output"))
+    return ServingSpec(name, chosen, origin, output or table.output)
 
 
-def configured_pipelines(project: Project) -> dict[str, dict[str, str]]:
-    """`[tool.servecheck.pipelines.<name>]` tables: pipeline name -> `input` and `output`."""
-    table = project.settings.get("pipelines", {})
-    if not isinstance(table, dict) or not all(isinstance(s, dict) for s in table.values()):
-        raise UsageError(
-            "[tool.servecheck] `pipelines` must be a table of tables",
-            where=str(project.settings_location() or "pyproject.toml"),
-            hint='write [tool.servecheck.pipelines.inference] with input = "…" and output = "…"',
-        )
-    for name, settings in table.items():
-        for key, value in settings.items():
-            if key in ("input", "output") and isinstance(value, str):
-                continue
-            close = difflib.get_close_matches(key, ["input", "output"], n=1)
-            raise UsageError(
-                f"[tool.servecheck.pipelines.{name}] has `{key} = {value!r}`: it accepts only"
-                " `input` and `output`, each a dataset name"
-                + (f" (did you mean `{close[0]}`?)" if close and close[0] != key else ""),
-                where=str(project.settings_location("pipelines", name) or "pyproject.toml"),
-                hint='for example: input = "customers_to_score"',
-            )
-    return table
-
-
-def _listing(registered) -> str:
+def _listing(registered: Mapping[str, Pipeline]) -> str:
     return ", ".join(sorted(registered)) or "none"

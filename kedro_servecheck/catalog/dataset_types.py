@@ -18,6 +18,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from kedro_servecheck.load.installed import is_installed
+
 
 class Loads(str, Enum):
     """What a dataset's `load()` returns."""
@@ -120,7 +122,8 @@ _KNOWN: dict[str, TypeInfo] = {
 
 @dataclass(frozen=True)
 class DatasetType:
-    """A catalog `type`, normalised the way Kedro resolves it (`kedro.io.`, `kedro_datasets.`, ``)."""
+    """A catalog `type`, normalised the way Kedro resolves it: `kedro.io.`, `kedro_datasets.`
+    or no prefix."""
 
     raw: str
     short: str  # pandas.CSVDataset, MemoryDataset, or the custom dotted path
@@ -160,14 +163,14 @@ class DatasetType:
                     f"`DataSet` classes to `Dataset`: use '{family}.{suggestion}'"
                 )
             return f"kedro-datasets' '{family}' family has no class '{cls}'"
-        if _module_exists(family):
+        if is_installed(family):
             return None
         return f"no module '{family}' can be imported for type '{self.raw}'"
 
     def missing_requirements(self) -> list[str]:
         """Import names this type needs that are not installed here."""
         info = self.info
-        return [name for name in (info.requires if info else ()) if not _module_exists(name)]
+        return [name for name in (info.requires if info else ()) if not is_installed(name)]
 
     @property
     def extra(self) -> str | None:
@@ -192,13 +195,13 @@ def _dataset_type(raw: str) -> DatasetType:
     parts = raw.split(".")
     cls = parts[-1]
     if cls in KEDRO_IO_TYPES and (len(parts) == 1 or parts[:2] == ["kedro", "io"]):
-        module = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.removesuffix("Dataset")).lower()
-        return DatasetType(raw, cls, f"kedro.io.{cls}", f"kedro.io.{module}_dataset.{cls}")
+        io_module = re.sub(r"(?<!^)(?=[A-Z])", "_", cls.removesuffix("Dataset")).lower()
+        return DatasetType(raw, cls, f"kedro.io.{cls}", f"kedro.io.{io_module}_dataset.{cls}")
     if parts[0] == "kedro_datasets" and len(parts) >= 3:
         short = f"{parts[1]}.{cls}"
     elif len(parts) == 2 and _kedro_datasets_family(parts[0]) is not None:
         short = raw
-    else:
+    else:  # a custom class, or no class at all
         return DatasetType(raw, raw, raw, None)
     family = short.split(".")[0]
     module = (_kedro_datasets_family(family) or {}).get(cls)
@@ -249,11 +252,3 @@ def _renamed_class(cls: str, available: dict[str, str]) -> str | None:
         if renamed in available:
             return renamed
     return None
-
-
-@functools.cache
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False

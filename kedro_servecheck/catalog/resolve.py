@@ -25,6 +25,7 @@ from kedro_servecheck.catalog.dataset_types import DatasetType, dataset_type
 from kedro_servecheck.catalog.factory_patterns import FactoryPatterns, is_catch_all
 from kedro_servecheck.errors import ProjectLoadError
 from kedro_servecheck.load.locations import ConfLocations, Declaration, relative_path
+from kedro_servecheck.load.project import Project
 
 
 class Source(str, Enum):
@@ -69,7 +70,7 @@ class DatasetSpec:
         return self.load_path is not None and self.load_path.exists()
 
 
-class CredentialNames(dict):
+class CredentialNames(dict[str, Any]):
     """Stands in for credentials.yml: every `credentials: name` resolves to the name itself."""
 
     def __bool__(self) -> bool:
@@ -113,15 +114,15 @@ class Catalog:
         )
         self._specs: dict[str, DatasetSpec] = {}
 
+    @classmethod
+    def of(cls, project: Project) -> Catalog:
+        """The catalog of a loaded project."""
+        return cls(project.catalog_config, project.root, project.catalog_locations)
+
     @property
     def config(self) -> dict[str, Any]:
         """The catalog configuration with local paths made absolute (credentials by name)."""
         return self._absolute
-
-    @property
-    def locations(self) -> ConfLocations:
-        """Where each catalog entry and pattern is declared."""
-        return self._locations
 
     def spec(self, name: str) -> DatasetSpec:
         """The spec of the dataset `name` (parameters are not datasets: never pass them)."""
@@ -139,8 +140,10 @@ class Catalog:
                 source, (pattern, config) = Source.PATTERN, matched
             elif pattern := resolver.match_user_catch_all_pattern(name):
                 source, config = Source.PATTERN, copy.deepcopy(resolver.resolve_pattern(name))
+            elif default := self._defaults.resolve(name):  # `{default}` matches every name
+                source, (_, config) = Source.DEFAULT, default
             else:
-                source, (_, config) = Source.DEFAULT, self._defaults.resolve(name)
+                raise KeyError(f"no pattern matches '{name}'")
         except (DatasetError, KeyError, ValueError) as exc:
             raise ProjectLoadError(
                 f"Cannot resolve dataset '{name}' from the catalog: {exc}",
@@ -210,8 +213,9 @@ def _load_location(raw_path: Any, versioned: bool, pinned: str | None) -> dict[s
 
 def _credentials_name(config: dict[str, Any]) -> str | None:
     for candidate in (config, config.get("dataset")):
-        if isinstance(candidate, dict) and isinstance(candidate.get("credentials"), str):
-            return candidate["credentials"]
+        name = candidate.get("credentials") if isinstance(candidate, dict) else None
+        if isinstance(name, str):
+            return name
     return None
 
 

@@ -30,8 +30,10 @@ def render(scene: Scene) -> str:
     """The DOT source of `scene`."""
     lines = [
         "digraph servecheck {",
-        f"  graph [rankdir=LR, fontname={quote(FONT)}, fontsize=12, nodesep=0.25, ranksep=0.4,"
-        f" labelloc=t, label={quote(scene.pipeline)}];",
+        (
+            f"  graph [rankdir=LR, fontname={quote(FONT)}, fontsize=12, nodesep=0.25, ranksep=0.4,"
+            f" labelloc=t, label={quote(scene.pipeline)}];"
+        ),
         f'  node [fontname={quote(FONT)}, fontsize=11, height=0.3, margin="0.12,0.04"];',
         '  edge [color="#94a3b8", arrowsize=0.6];',
     ]

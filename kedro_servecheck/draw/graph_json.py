@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from kedro_servecheck.draw.layout import layers
 from kedro_servecheck.draw.scene import NAMESPACE, Scene
@@ -10,12 +11,12 @@ from kedro_servecheck.draw.scene import NAMESPACE, Scene
 SCHEMA_VERSION = 1
 
 
-def to_dict(scene: Scene) -> dict:
+def to_dict(scene: Scene) -> dict[str, Any]:
     """The graph of `scene`; `layer` is the column the drawing puts a vertex in."""
     layer = layers(scene.dag)
     vertices = []
     for vertex, box in scene.boxes.items():
-        entry = {
+        entry: dict[str, Any] = {
             "id": box.id,
             "kind": box.kind,
             "label": box.label,

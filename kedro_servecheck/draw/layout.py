@@ -10,23 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import networkx as nx
 
 SWEEPS = 4  # barycentre passes, each one left to right then right to left
+V = TypeVar("V", bound=Hashable)  # a vertex
 
 
 @dataclass(frozen=True)
-class Layout:
+class Layout(Generic[V]):
     """Where each vertex goes: `boxes[v]` is (x, y, width, height), top-left origin."""
 
-    layers: dict[Hashable, int]
-    boxes: dict[Hashable, tuple[float, float, float, float]]
+    layers: dict[V, int]
+    boxes: dict[V, tuple[float, float, float, float]]
     width: float
     height: float
 
 
-def layers(dag: nx.DiGraph) -> dict[Hashable, int]:
+def layers(dag: nx.DiGraph) -> dict[Any, int]:
     """The column of each vertex: its topological generation, sources pulled right."""
     layer = {
         vertex: index
@@ -39,11 +41,9 @@ def layers(dag: nx.DiGraph) -> dict[Hashable, int]:
     return layer
 
 
-def columns(
-    dag: nx.DiGraph, layer: Mapping[Hashable, int], order: Iterable[Hashable]
-) -> list[list[Hashable]]:
+def columns(dag: nx.DiGraph, layer: Mapping[V, int], order: Iterable[V]) -> list[list[V]]:
     """The vertices of each layer, top to bottom: `order` first, then barycentre sweeps."""
-    result: list[list[Hashable]] = [[] for _ in range(max(layer.values(), default=-1) + 1)]
+    result: list[list[V]] = [[] for _ in range(max(layer.values(), default=-1) + 1)]
     for vertex in order:
         result[layer[vertex]].append(vertex)
     position = _positions(result)
@@ -57,13 +57,13 @@ def columns(
 
 def place(
     dag: nx.DiGraph,
-    size: Callable[[Hashable], tuple[float, float]],
-    order: Iterable[Hashable] | None = None,
+    size: Callable[[V], tuple[float, float]],
+    order: Iterable[V] | None = None,
     *,
     gap_x: float = 32,
     gap_y: float = 14,
     margin: float = 12,
-) -> Layout:
+) -> Layout[V]:
     """Lay `dag` out; `size(v)` is a vertex's (width, height), `order` the initial order."""
     layer = layers(dag)
     stacks = columns(dag, layer, order if order is not None else dag)
@@ -84,13 +84,16 @@ def place(
     return Layout(layer, boxes, width, height + 2 * margin)
 
 
-def _reorder(stack: list[Hashable], neighbours: Callable, position: dict[Hashable, float]) -> None:
+Neighbours = Callable[[V], Iterable[V]]  # a vertex's predecessors or successors
+
+
+def _reorder(stack: list[V], neighbours: Neighbours[V], position: dict[V, float]) -> None:
     """Sort a column by the barycentre of each vertex's neighbours on one side (stable)."""
     stack.sort(key=lambda vertex: _barycentre(vertex, neighbours, position))
     position.update(_positions([stack]))
 
 
-def _positions(stacks: Iterable[list[Hashable]]) -> dict[Hashable, float]:
+def _positions(stacks: Iterable[list[V]]) -> dict[V, float]:
     """Each vertex's offset from the middle of its column (as it will be drawn, centred)."""
     return {
         vertex: index - (len(stack) - 1) / 2
@@ -99,9 +102,7 @@ def _positions(stacks: Iterable[list[Hashable]]) -> dict[Hashable, float]:
     }
 
 
-def _barycentre(
-    vertex: Hashable, neighbours: Callable, position: Mapping[Hashable, float]
-) -> float:
+def _barycentre(vertex: V, neighbours: Neighbours[V], position: Mapping[V, float]) -> float:
     """The mean position of the vertex's neighbours on one side; its own when it has none."""
     around = [position[v] for v in neighbours(vertex)]
     return sum(around) / len(around) if around else position[vertex]

@@ -12,7 +12,6 @@ from kedro_servecheck.analysis.classify import Role
 from kedro_servecheck.analysis.graph import DATASET, NODE
 from kedro_servecheck.draw.scene import NAMESPACE, Box, Shape, shape_of
 from kedro_servecheck.findings import Severity
-from kedro_servecheck.report.text import ROLE_LABEL
 
 
 @dataclass(frozen=True)
@@ -69,8 +68,7 @@ def look(box: Box) -> Look:
 def legend(namespaces: bool = False) -> list[Key]:
     """The legend of a drawing (with the namespace box when the drawing has one)."""
     keys = [
-        Key(ROLE_LABEL[role], shape_of(DATASET, role, False), colours)
-        for role, colours in ROLES.items()
+        Key(role.label, shape_of(DATASET, role, False), colours) for role, colours in ROLES.items()
     ]
     keys += [
         Key("output", shape_of(DATASET, None, True), OUTPUT),
@@ -88,7 +86,7 @@ def legend(namespaces: bool = False) -> list[Key]:
 
 def in_words() -> str:
     """The legend as a sentence, for Markdown under a Mermaid graph."""
-    roles = ", ".join(f"{colours.colour} {ROLE_LABEL[role]}" for role, colours in ROLES.items())
+    roles = ", ".join(f"{colours.colour} {role.label}" for role, colours in ROLES.items())
     outlines = ", ".join(
         f"{outline.colour} {severity.value}" for severity, outline in SEVERITIES.items()
     )

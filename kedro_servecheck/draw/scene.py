@@ -211,8 +211,9 @@ def _namespaces(
             continue
         producers = list(dag.predecessors(vertex))
         neighbours = {groups.get(v) for v in (producers or dag.successors(vertex))}
-        if len(neighbours) == 1 and None not in neighbours:
-            groups[vertex] = neighbours.pop()
+        only = neighbours.pop() if len(neighbours) == 1 else None
+        if only is not None:
+            groups[vertex] = only
     return groups
 
 

@@ -14,7 +14,6 @@ from kedro_servecheck.draw.layout import place
 from kedro_servecheck.draw.palette import Key, Look, look
 from kedro_servecheck.draw.scene import NAMESPACE, Box, Scene, Shape, printable
 from kedro_servecheck.findings import Finding
-from kedro_servecheck.report.text import ROLE_LABEL
 
 CHAR_WIDTH = 6.8  # a generous average for the 12px sans-serif font of the report's CSS
 LINE_HEIGHT = 15
@@ -63,8 +62,9 @@ class Edge:
 
 
 @dataclass(frozen=True)
-class Drawing:
-    """A scene as drawn: its size, figures and edges; `prefix` makes its element ids unique."""
+class Canvas:
+    """A scene laid out as SVG: its size, figures and edges; `prefix` makes its element ids
+    unique."""
 
     prefix: str
     width: float
@@ -97,7 +97,7 @@ def box_id(prefix: str, box: Box) -> str:
     return f"{prefix}-{box.id}"
 
 
-def drawing(scene: Scene, prefix: str) -> Drawing:
+def canvas(scene: Scene, prefix: str) -> Canvas:
     """`scene` laid out left to right, its element ids behind `prefix`."""
     lines = {vertex: _lines(box) for vertex, box in scene.boxes.items()}
     layout = place(
@@ -124,7 +124,7 @@ def drawing(scene: Scene, prefix: str) -> Drawing:
         Edge(_arrow(figures[source], figures[target]), figures[source].id, figures[target].id)
         for source, target in scene.dag.edges
     ]
-    return Drawing(prefix, layout.width, layout.height, list(figures.values()), edges)
+    return Canvas(prefix, layout.width, layout.height, list(figures.values()), edges)
 
 
 def samples(keys: list[Key]) -> list[Sample]:
@@ -175,9 +175,11 @@ def outline(shape: Shape, x: float, y: float, width: float, height: float) -> st
     return _path(("M", *points[0]), *(("L", *point) for point in points[1:]), ("Z",))
 
 
-def _path(*steps: tuple) -> str:
+def _path(*steps: tuple[str | float, ...]) -> str:
     """`("M", x, y), ("H", x)…` as the `d` of a path."""
-    return "".join(step[0] + " ".join(num(value) for value in step[1:]) for step in steps)
+    return "".join(
+        f"{step[0]}{' '.join(num(float(value)) for value in step[1:])}" for step in steps
+    )
 
 
 def _lines(box: Box) -> tuple[str, ...]:
@@ -214,7 +216,7 @@ def _classes(box: Box) -> str:
 
 def _title(box: Box, findings: list[Finding]) -> str:
     """The tooltip: the full name, what it is, and its findings."""
-    what = ROLE_LABEL[box.role] if box.role else "output" if box.output else box.kind
+    what = box.role.label if box.role else "output" if box.output else box.kind
     lines = [box.label, what]
     lines += [
         f"{findings[i].code} {findings[i].severity.value}: {findings[i].message}"

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kedro_servecheck import __version__
+from kedro_servecheck._version import __version__
 from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.analysis.classify import Role
-from kedro_servecheck.errors import ServecheckError, UsageError
+from kedro_servecheck.analysis.params_schema import unrepresentable
+from kedro_servecheck.errors import ExportBlocked, UsageError
 from kedro_servecheck.exporter.example import input_example
 from kedro_servecheck.exporter.native import run_natively
 from kedro_servecheck.exporter.requirements import pinned_requirements
@@ -36,16 +37,9 @@ from kedro_servecheck.exporter.staging import (
 )
 from kedro_servecheck.exporter.verify import compare, predict_in_fresh_process
 from kedro_servecheck.findings import Severity
-from kedro_servecheck.lint.rules.parameters import unrepresentable
 from kedro_servecheck.report import Report
 
 RUNTIME_FILE = "servecheck_model.py"
-
-
-class ExportBlocked(ServecheckError):
-    """The check found errors: the pipeline is not servable as it is."""
-
-    exit_code = 1
 
 
 @dataclass
@@ -73,10 +67,30 @@ class ExportResult:
     verified: bool
 
 
+def export_report(report: Report, options: ExportOptions) -> ExportResult:
+    """Export the one pipeline `report` checked (the analysis the check made, not a new one).
+
+    Raises:
+        ExportBlocked: The check has an error finding (`.report` is `report`).
+        ServecheckError: Anything else that stops the export; nothing is left behind.
+    """
+    if len(report.analyses) != 1:
+        names = ", ".join(analysis.name for analysis in report.analyses)
+        raise UsageError(
+            f"Export takes one pipeline; the check selected {names}", hint="pass --pipeline NAME"
+        )
+    try:
+        return export_analysis(report.analyses[0], report, options)
+    except ExportBlocked as blocked:
+        blocked.report = report
+        raise
+
+
 def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) -> ExportResult:
     """Export one analysed pipeline; refuse when its check has an error finding."""
     errors = [f for f in analysis.findings if f.severity is Severity.ERROR]
-    if errors or analysis.data_input is None:
+    data_input = analysis.data_input
+    if errors or data_input is None:
         codes = ", ".join(sorted({f.code for f in errors})) or "no data input"
         raise ExportBlocked(
             f"Pipeline '{analysis.name}' is not servable ({codes})",
@@ -107,10 +121,18 @@ def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) 
         tempfile.TemporaryDirectory(prefix=".servecheck-export-", dir=parent) as stage,
         _quiet_mlflow(),
     ):
-        return _export(analysis, report, options, Path(stage), target)
+        return _export(analysis, data_input, report, options, Path(stage), target)
 
 
-def _export(analysis, report, options, stage: Path, target: Path | None) -> ExportResult:
+def _export(
+    analysis: Analysis,
+    data_input: str,
+    report: Report,
+    options: ExportOptions,
+    stage: Path,
+    target: Path | None,
+) -> ExportResult:
+    """Every step of the export, in the temp folder `stage`."""
     import mlflow
     from mlflow.models import infer_signature
 
@@ -134,7 +156,7 @@ def _export(analysis, report, options, stage: Path, target: Path | None) -> Expo
     )
 
     options.progress("signature")
-    example = input_example(analysis, options.sample)
+    example = input_example(analysis, data_input, options.sample)
     served = ServedPipeline()
     served.load(serving)
     params = {
@@ -146,15 +168,15 @@ def _export(analysis, report, options, stage: Path, target: Path | None) -> Expo
 
     options.progress("save")
     shutil.copy2(Path(__file__).with_name("runtime.py"), stage / RUNTIME_FILE)
-    save_args = dict(
-        python_model=RUNTIME_FILE,
-        artifacts={"serving": "serving"},
-        code_paths=[str(project.package_dir)],
-        signature=signature,
-        input_example=example,
-        pip_requirements=requirements,
-        metadata={"servecheck": provenance},
-    )
+    save_args = {
+        "python_model": RUNTIME_FILE,
+        "artifacts": {"serving": "serving"},
+        "code_paths": [str(project.package_dir)],
+        "signature": signature,
+        "input_example": example,
+        "pip_requirements": requirements,
+        "metadata": {"servecheck": provenance},
+    }
     if options.tracking_uri:
         # The store resolves its default artifact root (./mlruns) against the working directory
         # when it is first used: here, not in the temp folder the model is saved from.
@@ -171,14 +193,19 @@ def _export(analysis, report, options, stage: Path, target: Path | None) -> Expo
         prediction = predict_in_fresh_process(
             stage / "model", example, None, project.package_dir.parent
         )
-        compare(prediction, run_natively(analysis, example))
+        compare(prediction, run_natively(analysis, data_input, example))
         verified = True
     if target is not None:
         _move_into_place(stage / "model", target)
     return ExportResult(analysis.name, target, model_uri, artifacts, requirements, verified)
 
 
-def _log(analysis: Analysis, options: ExportOptions, save_args: dict, provenance: dict) -> str:
+def _log(
+    analysis: Analysis,
+    options: ExportOptions,
+    save_args: dict[str, Any],
+    provenance: dict[str, Any],
+) -> str:
     import mlflow
 
     tags = {
@@ -190,7 +217,7 @@ def _log(analysis: Analysis, options: ExportOptions, save_args: dict, provenance
     info = mlflow.pyfunc.log_model(
         name=analysis.name, registered_model_name=options.register, tags=tags, **save_args
     )
-    return info.model_uri
+    return str(info.model_uri)
 
 
 def _provenance(analysis: Analysis, artifacts: list[StagedArtifact]) -> dict[str, Any]:

@@ -6,31 +6,30 @@ from pathlib import Path
 from typing import Any
 
 from kedro_servecheck.analysis.analysis import Analysis
-from kedro_servecheck.errors import ServecheckError
+from kedro_servecheck.errors import UsageError
 
 EXAMPLE_ROWS = 5
 
 
-def input_example(analysis: Analysis, sample: Path | None) -> Any:
+def input_example(analysis: Analysis, data_input: str, sample: Path | None) -> Any:
     """A small DataFrame to predict on, for the signature, the saved example and verification."""
     import pandas as pd
 
     if sample is not None:
         return _read_sample(Path(sample)).head(EXAMPLE_ROWS)
-    spec = analysis.project.catalog.spec(analysis.data_input)
+    spec = analysis.catalog.spec(data_input)
     if spec.is_local and spec.exists:
         from kedro.io import AbstractDataset
 
         data = AbstractDataset.from_config(spec.name, dict(spec.config)).load()
         return data.head(EXAMPLE_ROWS) if isinstance(data, pd.DataFrame) else data
-    raise ServecheckError(
-        f"No input example for the data input '{analysis.data_input}': it is not a file in the "
-        "catalog",
+    raise UsageError(
+        f"No input example for the data input '{data_input}': it is not a file in the catalog",
         hint="pass --sample FILE (a CSV, Parquet or JSON file with a few rows to predict on)",
     )
 
 
-def _read_sample(path: Path):
+def _read_sample(path: Path) -> Any:
     import pandas as pd
 
     readers = {
@@ -41,18 +40,18 @@ def _read_sample(path: Path):
     }
     reader = readers.get(path.suffix.lower())
     if reader is None:
-        raise ServecheckError(
+        raise UsageError(
             f"--sample {path}: unknown file type", hint="use a .csv, .parquet or .json file"
         )
     try:
         return reader(path)
     except (OSError, ValueError) as exc:
-        raise ServecheckError(
+        raise UsageError(
             f"Cannot read --sample {path}: {exc}", hint="give a CSV, Parquet or JSON (records) file"
         ) from exc
 
 
-def _read_json_rows(path: Path):
+def _read_json_rows(path: Path) -> Any:
     import pandas as pd
 
     return pd.read_json(path, orient="records")

@@ -9,7 +9,9 @@ from kedro_servecheck.analysis.classify import Role
 from kedro_servecheck.catalog.resolve import CredentialNames
 
 
-def run_natively(analysis: Analysis, data: Any, params: dict[str, Any] | None = None) -> Any:
+def run_natively(
+    analysis: Analysis, data_input: str, data: Any, params: dict[str, Any] | None = None
+) -> Any:
     """Run the serving pipeline with Kedro's SequentialRunner over the project's catalog.
 
     The data input is injected; every dataset the pipeline writes is kept in memory, so the
@@ -20,13 +22,13 @@ def run_natively(analysis: Analysis, data: Any, params: dict[str, Any] | None = 
 
     project = analysis.project
     credentials = CredentialNames(project.credentials())
-    catalog = DataCatalog.from_config(project.catalog.config, credentials)
+    catalog = DataCatalog.from_config(analysis.catalog.config, credentials)
     for name in analysis.pipeline.all_outputs():
         catalog[name] = MemoryDataset()
     overrides = params or {}
     for free in analysis.with_role(Role.PARAMETER):
         key = free.name.removeprefix("params:")
         catalog[free.name] = MemoryDataset(overrides.get(key, analysis.parameter_value(free.name)))
-    catalog[analysis.data_input] = MemoryDataset(data, copy_mode="assign")
+    catalog[data_input] = MemoryDataset(data, copy_mode="assign")
     outputs = SequentialRunner().run(analysis.pipeline, catalog)
     return outputs[analysis.outputs[0]].load()

@@ -12,7 +12,7 @@ import ast
 import functools
 import pickletools
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 
@@ -98,5 +98,5 @@ def _normalise(name: str) -> str:
 
 
 @functools.cache
-def _packages_distributions() -> dict[str, list[str]]:
+def _packages_distributions() -> Mapping[str, list[str]]:
     return metadata.packages_distributions()

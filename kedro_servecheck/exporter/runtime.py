@@ -19,9 +19,8 @@ from typing import Any, NamedTuple
 
 from kedro.io import AbstractDataset
 from kedro.pipeline import Node
-from kedro.pipeline.transcoding import _strip_transcoding
 from mlflow.models import set_model
-from mlflow.pyfunc import PythonModel
+from mlflow.pyfunc.model import PythonModel
 
 SERVING_ARTIFACT = "serving"
 
@@ -39,16 +38,16 @@ class ServedPipeline(PythonModel):
     def load(self, serving: Path) -> None:
         """Read the pipeline, load the artifacts once and keep the frozen parameters."""
         spec = _read(serving / "pipeline.json")
-        self.data_input = _strip_transcoding(spec["data_input"])
-        self.output = _strip_transcoding(spec["output"])
+        self.data_input = _untranscoded(spec["data_input"])
+        self.output = _untranscoded(spec["output"])
         self.steps = _steps([_node(entry) for entry in spec["nodes"]], self.output)
         self.parameters: dict[str, Any] = _read(serving / "parameters.yml")
         self.artifacts = {
-            _strip_transcoding(name): _dataset(name, config, serving).load()
+            _untranscoded(name): _dataset(name, config, serving).load()
             for name, config in _read(serving / "catalog.yml").items()
         }
 
-    def predict(self, context, model_input, params=None):
+    def predict(self, context, model_input, params=None):  # type: ignore[no-untyped-def]
         return self.run(model_input, params)
 
     def run(self, data: Any, params: dict[str, Any] | None = None) -> Any:
@@ -78,7 +77,7 @@ class _Step(NamedTuple):
 def _steps(nodes: list[Node], output: str) -> list[_Step]:
     """The nodes in order; transcoded names (`x@pandas`) share the key of `x`."""
     last_reader = {
-        _strip_transcoding(name): index for index, node in enumerate(nodes) for name in node.inputs
+        _untranscoded(name): index for index, node in enumerate(nodes) for name in node.inputs
     }
     released: dict[int, list[str]] = {}
     for key, index in last_reader.items():
@@ -87,12 +86,17 @@ def _steps(nodes: list[Node], output: str) -> list[_Step]:
     return [
         _Step(
             node,
-            tuple((name, _strip_transcoding(name)) for name in node.inputs),
-            {name: _strip_transcoding(name) for name in node.outputs},
+            tuple((name, _untranscoded(name)) for name in node.inputs),
+            {name: _untranscoded(name) for name in node.outputs},
             tuple(released.get(index, ())),
         )
         for index, node in enumerate(nodes)
     ]
+
+
+def _untranscoded(name: str) -> str:
+    """`x` for `x@pandas`: transcoded names share one value."""
+    return name.partition("@")[0]
 
 
 def _read(path: Path) -> Any:
@@ -108,7 +112,7 @@ def _node(entry: dict[str, Any]) -> Node:
     return Node(func, entry["inputs"], entry["outputs"], name=entry["name"])
 
 
-def _dataset(name: str, config: dict[str, Any], serving: Path) -> AbstractDataset:
+def _dataset(name: str, config: dict[str, Any], serving: Path) -> AbstractDataset[Any, Any]:
     config = dict(config)
     for key in ("filepath", "path"):
         if key in config:

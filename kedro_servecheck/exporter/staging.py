@@ -20,7 +20,7 @@ from kedro.io.core import get_protocol_and_path
 from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.analysis.classify import Role
 from kedro_servecheck.catalog.resolve import DatasetSpec, display_path
-from kedro_servecheck.errors import ServecheckError
+from kedro_servecheck.errors import ExportError
 
 _DROPPED_KEYS = ("credentials", "versioned", "fs_args", "metadata")
 
@@ -48,10 +48,10 @@ def stage_serving(
     """Write the serving folder for `analysis`; return the artifacts it copied."""
     serving.mkdir(parents=True)
     staged, catalog = [], {}
-    for free in analysis.with_role(Role.PERSISTED):
-        artifact, entry = _stage_artifact(free.spec, serving, analysis.project.root, credentials)
+    for spec in analysis.persisted_specs():
+        artifact, entry = _stage_artifact(spec, serving, analysis.project.root, credentials)
         staged.append(artifact)
-        catalog[free.name] = entry
+        catalog[spec.name] = entry
     write_json(serving / "catalog.yml", catalog)
     write_json(serving / "parameters.yml", frozen_parameters(analysis))
     write_json(serving / "pipeline.json", pipeline_spec(analysis))
@@ -67,7 +67,12 @@ def frozen_parameters(analysis: Analysis) -> dict[str, Any]:
 
 
 def pipeline_spec(analysis: Analysis) -> dict[str, Any]:
-    """The nodes (function by import path), the data input and the output."""
+    """The nodes (function by import path), the data input and the output.
+
+    A node's inputs and outputs are written as it was built (a list, or a dict of argument
+    names): Kedro keeps that form only in `Node._inputs` / `_outputs`, and the model
+    rebuilds each node from it.
+    """
     return {
         "pipeline": analysis.name,
         "data_input": analysis.data_input,
@@ -84,7 +89,12 @@ def pipeline_spec(analysis: Analysis) -> dict[str, Any]:
     }
 
 
-def _stage_artifact(spec: DatasetSpec, serving: Path, root: Path, credentials: dict[str, Any]):
+def _stage_artifact(
+    spec: DatasetSpec, serving: Path, root: Path, credentials: dict[str, Any]
+) -> tuple[StagedArtifact, dict[str, Any]]:
+    """Copy (or fetch) one artifact into `serving/data/`; its catalog entry, re-pointed."""
+    if spec.filepath is None:
+        raise ExportError(f"'{spec.name}' has no file to package")
     inner = copy.deepcopy(spec.config)
     if spec.type.is_wrapper:
         inner = (
@@ -93,7 +103,7 @@ def _stage_artifact(spec: DatasetSpec, serving: Path, root: Path, credentials: d
     path_key = "filepath" if "filepath" in inner else "path"
     source = spec.load_path if spec.is_local else None
     if source is None and spec.is_local:
-        raise ServecheckError(
+        raise ExportError(
             f"'{spec.name}' has nothing on disk to package",
             hint=f"run `servecheck check` and fix the findings about '{spec.name}'",
         )
@@ -101,16 +111,15 @@ def _stage_artifact(spec: DatasetSpec, serving: Path, root: Path, credentials: d
     relative = PurePosixPath("data", _safe(spec.name), name)
     target = serving / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    if spec.is_local:
+    if source is not None:
         _copy(source, target)
     else:
         _fetch(spec, target, credentials)
     entry = {key: value for key, value in inner.items() if key not in _DROPPED_KEYS}
     entry["type"] = spec.inner_type.full
     entry[path_key] = relative.as_posix()
-    artifact = StagedArtifact(
-        spec.name, display_path(spec, root), relative.as_posix(), spec.version, sha256(target)
-    )
+    shown = display_path(spec, root) or spec.filepath
+    artifact = StagedArtifact(spec.name, shown, relative.as_posix(), spec.version, sha256(target))
     return artifact, entry
 
 
@@ -127,26 +136,27 @@ def _fetch(spec: DatasetSpec, target: Path, credentials: dict[str, Any]) -> None
 
     options = credentials.get(spec.credentials, {}) if spec.credentials else {}
     options = {**options, **(spec.config.get("fs_args") or {})}
-    protocol, path = get_protocol_and_path(spec.filepath)
+    protocol, path = get_protocol_and_path(str(spec.filepath))
     try:
         filesystem = fsspec.filesystem(protocol, **options)
         if spec.versioned:
             path = _latest_remote_version(filesystem, path)
         filesystem.get(path, str(target), recursive=filesystem.isdir(path))
     except Exception as exc:  # fsspec backends raise their own errors
-        raise ServecheckError(
+        raise ExportError(
             f"Cannot fetch '{spec.name}' from {spec.filepath}: {type(exc).__name__}: {exc}",
             hint=(f"check the credentials '{spec.credentials}', " if spec.credentials else "check ")
             + f"the path, and that the fsspec package for '{protocol}' is installed here",
         ) from exc
 
 
-def _latest_remote_version(filesystem, path: str) -> str:
+def _latest_remote_version(filesystem: Any, path: str) -> str:
+    """The newest `<path>/<version>/<name>` on a remote (fsspec) filesystem."""
     base = PurePosixPath(path)
     versions = sorted(filesystem.glob(f"{base}/*/{base.name}"), reverse=True)
     if not versions:
         raise FileNotFoundError(f"no version under {path}")
-    return versions[0]
+    return str(versions[0])
 
 
 def sha256(path: Path) -> str:

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from kedro_servecheck.errors import ServecheckError
+from kedro_servecheck.errors import VerificationError
 
 _PREDICT_SCRIPT = """
 import pickle, sys
@@ -29,12 +29,6 @@ leaked = sorted(m for m in sys.modules if m.split(".")[0] == "kedro_servecheck")
 with open(result_file, "wb") as stream:
     pickle.dump((prediction, package, leaked), stream)
 """
-
-
-class VerificationError(ServecheckError):
-    """The exported model does not load, or does not predict what Kedro predicts."""
-
-    exit_code = 1
 
 
 def predict_in_fresh_process(

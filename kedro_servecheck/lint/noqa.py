@@ -17,16 +17,13 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from kedro.framework.project import settings as kedro_settings
-
 from kedro_servecheck.findings import Finding, Location
-from kedro_servecheck.lint.selection import did_you_mean, is_rule_code, parse_codes
-from kedro_servecheck.load.locations import config_files, relative_path
-from kedro_servecheck.load.project import _DEFAULT_PATTERNS, Project
+from kedro_servecheck.lint.registry import did_you_mean, is_rule_code
+from kedro_servecheck.lint.rules.base import SuppressionInVain
+from kedro_servecheck.lint.selection import parse_codes
+from kedro_servecheck.load.project import Project
 
-_DIRECTIVE = re.compile(
-    r"(?:^|(?<=\s))#\s*servecheck:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?(?P<reason>.*)"
-)
+_DIRECTIVE = re.compile(r"(?:^|(?<=\s))#\s*servecheck:\s*ignore\b(?:\[(?P<codes>[^\]]*)\])?")
 _SCANNED_FOLDERS = ("conf", "src")
 
 
@@ -37,7 +34,6 @@ class Suppression:
     location: Location
     target: int
     codes: tuple[str, ...]
-    reason: str = ""
 
     def covers(self, finding: Finding) -> bool:
         """Whether this comment suppresses `finding`."""
@@ -66,7 +62,6 @@ def parse_suppressions(text: str, path: str) -> list[Suppression]:
                     Location(path, number),
                     target,
                     parse_codes([directive["codes"] or ""]),
-                    directive["reason"].strip(),
                 )
             )
     return found
@@ -83,7 +78,7 @@ class Suppressions:
     def scan(cls, project: Project, findings: Iterable[Finding]) -> Suppressions:
         """The comments of the files `findings` point at and of the env's catalog files."""
         paths = {finding.location.path for finding in findings if finding.location}
-        paths.update(_catalog_files(project))
+        paths.update(project.catalog_locations.files)
         scanned = sorted(path for path in paths if _is_scanned(path))
         return cls(
             suppression
@@ -97,7 +92,7 @@ class Suppressions:
         self._used.update((suppression, finding.code) for suppression in covering)
         return bool(covering)
 
-    def unused(self, ran: Collection[str]) -> Iterator[tuple[Suppression, list[str]]]:
+    def in_vain(self, ran: Collection[str]) -> Iterator[SuppressionInVain]:
         """Each comment that names a code in vain, with why, in file order.
 
         A code in vain is unknown, or belongs to a rule that ran (`ran`) and suppressed
@@ -111,7 +106,7 @@ class Suppressions:
                 elif code in ran and (suppression, code) not in self._used:
                     problems.append(f"no {code} finding on line {suppression.target} to suppress")
             if problems:
-                yield suppression, problems
+                yield SuppressionInVain(suppression.location, suppression.comment, tuple(problems))
 
 
 def _comments(text: str, path: str) -> Iterator[tuple[int, str, str]]:
@@ -129,16 +124,6 @@ def _comments(text: str, path: str) -> Iterator[tuple[int, str, str]]:
             directive = _DIRECTIVE.search(line)
             if directive:
                 yield number, line[: directive.start()], line[directive.start() :]
-
-
-def _catalog_files(project: Project) -> list[str]:
-    conf_source = project.root / kedro_settings.CONF_SOURCE
-    base_env = kedro_settings.CONFIG_LOADER_ARGS.get("base_env") or "base"
-    return [
-        relative_path(path, project.root)
-        for env in dict.fromkeys((base_env, project.env))
-        for path in config_files(conf_source / env, _DEFAULT_PATTERNS["catalog"])
-    ]
 
 
 def _is_scanned(path: str) -> bool:

@@ -5,12 +5,12 @@ The one place where a rule code is matched against selectors, and where selector
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kedro_servecheck.errors import UsageError
-from kedro_servecheck.lint.rules import ALL_RULES, Rule
+from kedro_servecheck.lint.registry import ALL_RULES, RULES_BY_CODE, did_you_mean, is_rule_code
+from kedro_servecheck.lint.rules.base import Rule
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,8 @@ def parse_codes(values: Iterable[str]) -> tuple[str, ...]:
 
 def check_selectors(selectors: Iterable[str], source: str, where: str | None = None) -> None:
     """Raise a UsageError naming `source` (and `where`) for a selector that names no rule."""
-    codes = [rule.code for rule in ALL_RULES]
     for selector in selectors:
-        if selector != "ALL" and not any(code.startswith(selector) for code in codes):
+        if selector != "ALL" and not any(code.startswith(selector) for code in RULES_BY_CODE):
             raise UsageError(
                 f"Unknown rule code or prefix '{selector}' in {source}{did_you_mean(selector)}",
                 where=where,
@@ -57,7 +56,7 @@ def check_selectors(selectors: Iterable[str], source: str, where: str | None = N
 def check_code(code: str, source: str, where: str | None = None) -> None:
     """Raise a UsageError naming `source` (and `where`) unless `code` is a rule's full code."""
     if not is_rule_code(code):
-        prefix = any(rule.code.startswith(code) for rule in ALL_RULES)
+        prefix = any(known.startswith(code) for known in RULES_BY_CODE)
         raise UsageError(
             f"'{code}' in {source} is "
             + (
@@ -68,14 +67,3 @@ def check_code(code: str, source: str, where: str | None = None) -> None:
             where=where,
             hint="write a full code such as SC205; `servecheck rules` lists them",
         )
-
-
-def is_rule_code(code: str) -> bool:
-    """Whether `code` is the full code of a rule of the catalogue."""
-    return any(rule.code == code for rule in ALL_RULES)
-
-
-def did_you_mean(code: str) -> str:
-    """` (did you mean SC202?)` for the closest rule code, or ``."""
-    close = difflib.get_close_matches(code.upper(), [r.code for r in ALL_RULES], n=1, cutoff=0.75)
-    return f" (did you mean {close[0]}?)" if close else ""

@@ -3,7 +3,8 @@
 Rule selection works like ruff's: the command line's `select` (else the file's, else `ALL`)
 is the base, `extend-select` (file and command line) adds rules, `ignore` (file and command
 line) removes them. `--strict`/`--no-strict` and `--exit-zero` win over the file. The
-`pipelines` tables are read by `serving`, which chooses the pipelines to check.
+`pipelines` tables name the pipelines to check (`analysis.targets` chooses them), and
+`[tool.servecheck.rules.<rule-name>]` tables set the options a rule declares.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-from kedro_servecheck.analysis.targets import ServingSpec, configured_pipelines
+from kedro_servecheck.analysis.targets import PipelineTable, ServingSpec
 from kedro_servecheck.errors import UsageError
 from kedro_servecheck.findings import Finding, Severity
+from kedro_servecheck.lint.registry import RULES_BY_NAME
+from kedro_servecheck.lint.rules.base import Option, Rule
 from kedro_servecheck.lint.selection import (
     RuleSelection,
     check_code,
@@ -38,7 +40,9 @@ _KEYS = (
     "severity",
     "ignore-findings",
     "pipelines",
+    "rules",
 )
+_PIPELINE_KEYS = ("input", "output")
 _IGNORE_FINDINGS_KEYS = ("codes", "dataset", "pipeline", "reason")
 _SEVERITIES = ", ".join(f'"{severity.value}"' for severity in Severity)
 
@@ -97,19 +101,22 @@ class IgnoredFindings:
 class Settings:
     """The effective settings of one check."""
 
-    selection: RuleSelection = RuleSelection()
+    selection: RuleSelection = field(default_factory=RuleSelection)
     strict: bool = False
     exit_zero: bool = False
     severity: Mapping[str, Severity] = field(default_factory=dict)
     ignore_findings: tuple[IgnoredFindings, ...] = ()
+    pipelines: Mapping[str, PipelineTable] = field(default_factory=dict)
+    rule_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # by code
 
     @classmethod
-    def resolve(cls, project: Project, overrides: Overrides = Overrides()) -> Settings:
+    def resolve(cls, project: Project, overrides: Overrides | None = None) -> Settings:
         """The file's settings with `overrides` on top.
 
         Raises:
             UsageError: `[tool.servecheck]` has an unknown key or a value of the wrong type.
         """
+        overrides = overrides or Overrides()
         table = _FileSettings(project)
         return cls(
             selection=RuleSelection(
@@ -121,7 +128,15 @@ class Settings:
             exit_zero=_first(overrides.exit_zero, table.flag("exit-zero"), False),
             severity=table.severity(),
             ignore_findings=table.ignore_findings(),
+            pipelines=table.pipelines(),
+            rule_options=table.rule_options(),
         )
+
+    def options_for(self, rule: Rule) -> dict[str, Any]:
+        """The value of each option of `rule`: as set in `[tool.servecheck.rules]`, else its
+        default."""
+        chosen = self.rule_options.get(rule.code, {})
+        return {option.name: chosen.get(option.name, option.default) for option in rule.options}
 
     def adjust(self, finding: Finding) -> Finding:
         """`finding` with its severity overridden by `[tool.servecheck.severity]`, if any."""
@@ -134,9 +149,10 @@ class Settings:
 
     def to_dict(self, env: str, specs: Iterable[ServingSpec]) -> dict[str, Any]:
         """What `--show-settings` prints: the rules that run, and what else applies."""
-        return {
+        rules = self.selection.rules()
+        shown: dict[str, Any] = {
             "env": env,
-            "select": [rule.code for rule in self.selection.rules()],
+            "select": [rule.code for rule in rules],
             "ignore": list(self.selection.ignore),
             "strict": self.strict,
             "exit-zero": self.exit_zero,
@@ -151,6 +167,10 @@ class Settings:
                 for spec in specs
             },
         }
+        options = {rule.name: self.options_for(rule) for rule in rules if rule.options}
+        if options:
+            shown["rules"] = options
+        return shown
 
 
 def render_settings(settings: dict[str, Any], as_json: bool = False) -> str:
@@ -193,12 +213,14 @@ class _FileSettings:
     """The `[tool.servecheck]` table, each value checked as it is read."""
 
     def __init__(self, project: Project):
-        self._table = project.settings
-        self._where = _Locator(project.root)
+        self._table = project.servecheck_table
+        self._lines = project.pyproject
         for key in self._table:
             if key not in _KEYS:
                 raise _unknown_key(key, "[tool.servecheck]", _KEYS, self._where(key=key))
-        configured_pipelines(project)
+
+    def _where(self, *table: str, key: str | None = None, index: int = 0) -> str:
+        return self._lines.where(*table, key=key, index=index)
 
     def codes(self, key: str) -> tuple[str, ...] | None:
         """A list of rule codes or prefixes (None when absent)."""
@@ -238,7 +260,7 @@ class _FileSettings:
         )
         overrides = {}
         for code, value in table.items():
-            where = self._where(key=code, table="severity")
+            where = self._where("severity", key=code)
             check_code(code, "[tool.servecheck.severity]", where)
             _expect(
                 value in {severity.value for severity in Severity},
@@ -264,7 +286,7 @@ class _FileSettings:
 
     def _ignored(self, entry: dict[str, Any], index: int) -> IgnoredFindings:
         name = "[[tool.servecheck.ignore-findings]]"
-        where = self._where(table="ignore-findings", index=index)
+        where = self._where("ignore-findings", index=index)
         for key in entry:
             if key not in _IGNORE_FINDINGS_KEYS:
                 raise _unknown_key(key, name, _IGNORE_FINDINGS_KEYS, where)
@@ -290,30 +312,78 @@ class _FileSettings:
                 where,
                 f'{key} = "model*"',
             )
-        return IgnoredFindings(codes, reason.strip(), entry.get("dataset"), entry.get("pipeline"))
+        return IgnoredFindings(
+            codes, str(reason).strip(), entry.get("dataset"), entry.get("pipeline")
+        )
 
+    def pipelines(self) -> dict[str, PipelineTable]:
+        """`[tool.servecheck.pipelines.<name>]`: the data input and output of each pipeline."""
+        tables = self._table.get("pipelines", {})
+        if not _is_tables(tables):
+            raise UsageError(
+                "[tool.servecheck] `pipelines` must be a table of tables",
+                where=self._where(key="pipelines"),
+                hint='write [tool.servecheck.pipelines.inference] with input = "…" and'
+                ' output = "…"',
+            )
+        for name, table in tables.items():
+            for key, value in table.items():
+                if key in _PIPELINE_KEYS and isinstance(value, str):
+                    continue
+                close = difflib.get_close_matches(key, _PIPELINE_KEYS, n=1)
+                raise UsageError(
+                    f"[tool.servecheck.pipelines.{name}] has `{key} = {value!r}`: it accepts only"
+                    " `input` and `output`, each a dataset name"
+                    + (f" (did you mean `{close[0]}`?)" if close and close[0] != key else ""),
+                    where=self._where("pipelines", name),
+                    hint='for example: input = "customers_to_score"',
+                )
+        return {
+            name: PipelineTable(table.get("input"), table.get("output"))
+            for name, table in tables.items()
+        }
 
-class _Locator:
-    """`pyproject.toml:LINE` of a key of a `[tool.servecheck…]` table, for error messages."""
+    def rule_options(self) -> dict[str, dict[str, Any]]:
+        """`[tool.servecheck.rules.<rule-name>]`: rule code -> the options set for it."""
+        tables = self._table.get("rules", {})
+        _expect(
+            _is_tables(tables),
+            "`rules` in [tool.servecheck] must be a table of tables, one per rule name",
+            self._where(key="rules"),
+            "[tool.servecheck.rules.<rule-name>] with the rule's options",
+        )
+        chosen = {}
+        for name, table in tables.items():
+            rule = RULES_BY_NAME.get(name)
+            if rule is None:
+                raise _unknown_key(
+                    name, "[tool.servecheck.rules]", RULES_BY_NAME, self._where("rules", name)
+                )
+            chosen[rule.code] = {
+                key: self._option(rule, key, value) for key, value in table.items()
+            }
+        return chosen
 
-    def __init__(self, root: Path):
-        path = root / "pyproject.toml"
-        self._lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
-
-    def __call__(self, key: str | None = None, table: str = "", index: int = 0) -> str:
-        """The line of `key` in the `index`-th `table` (or of the table), else the file."""
-        header = ".".join(filter(None, ("tool.servecheck", table)))
-        seen, inside, table_line = 0, False, None
-        for number, line in enumerate(self._lines, 1):
-            text = line.strip()
-            if text.startswith("["):
-                inside = text.split("#")[0].strip().strip("[]").strip() == header
-                seen += inside
-                inside = inside and seen == index + 1
-                table_line = table_line or (number if inside else None)
-            elif inside and key and re.match(rf"[\"']?{re.escape(key)}[\"']?\s*=", text):
-                return f"pyproject.toml:{number}"
-        return f"pyproject.toml:{table_line}" if table_line else "pyproject.toml"
+    def _option(self, rule: Rule, key: str, value: Any) -> Any:
+        table = f"[tool.servecheck.rules.{rule.name}]"
+        where = self._where("rules", rule.name, key=key)
+        options = {option.name: option for option in rule.options}
+        option: Option | None = options.get(key)
+        if option is None:
+            if not options:
+                raise UsageError(
+                    f"Unknown key `{key}` in {table}: {rule.code} has no options",
+                    where=where,
+                    hint=f"remove the table; `servecheck rule {rule.code}` documents the rule",
+                )
+            raise _unknown_key(key, table, options, where)
+        _expect(
+            option.accepts(value),
+            f"`{key}` in {table} must be {option.expected}, not {value!r}",
+            where,
+            f"{key} = {json.dumps(option.default)}",
+        )
+        return value
 
 
 def _unknown_key(key: str, table: str, known: Iterable[str], where: str) -> UsageError:
@@ -328,6 +398,10 @@ def _unknown_key(key: str, table: str, known: Iterable[str], where: str) -> Usag
 def _expect(ok: bool, what: str, where: str, example: str) -> None:
     if not ok:
         raise UsageError(what, where=where, hint=f"for example: {example}")
+
+
+def _is_tables(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(table, dict) for table in value.values())
 
 
 def _is_strings(value: Any) -> bool:

@@ -1,14 +1,19 @@
-"""Where each catalog entry and parameter is declared: file, line and environment.
+"""Where things are declared: config keys, Python functions, `[tool.servecheck]` keys.
 
 Kedro's config loader merges the YAML files of the base and run environments into plain
 dicts and forgets where a key came from. Findings must point at a line, so this module reads
 the same files again (by the loader's own glob patterns) and records the line of every key.
+Node functions are located by their code object, settings by reading pyproject.toml's lines.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -30,6 +35,7 @@ class ConfLocations:
 
     def __init__(self) -> None:
         self._keys: dict[tuple[str, ...], Declaration] = {}
+        self.files: list[str] = []  # the files indexed, relative to the project root
 
     @classmethod
     def scan(
@@ -51,20 +57,23 @@ class ConfLocations:
         return None
 
     def _add_file(self, project_root: Path, path: Path, env: str) -> None:
+        shown = relative_path(path, project_root)
+        self.files.append(shown)
         try:
             root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
         except (yaml.YAMLError, UnicodeDecodeError):
             return  # the config loader reports malformed files itself
-        shown = relative_path(path, project_root)
         self._add_mapping(root, (), shown, env)
 
-    def _add_mapping(self, node: yaml.Node | None, prefix: tuple[str, ...], shown: str, env: str):
+    def _add_mapping(
+        self, node: yaml.Node | None, prefix: tuple[str, ...], shown: str, env: str
+    ) -> None:
         if not isinstance(node, yaml.MappingNode):
             return
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.value == "<<":
                 continue
-            key = prefix + (str(key_node.value),)
+            key = (*prefix, str(key_node.value))
             line = key_node.start_mark.line + 1
             self._keys[key] = Declaration(Location(shown, line), env)
             self._add_mapping(value_node, key, shown, env)
@@ -92,3 +101,45 @@ def relative_path(path: Path, root: Path) -> str:
 
 def _is_hidden(path: Path, folder: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(folder).parts)
+
+
+def function_location(func: Callable[..., Any], root: Path) -> Location | None:
+    """The file and first line of `func`'s definition, relative to `root`; None if unknown."""
+    func = inspect.unwrap(func)
+    code = getattr(func, "__code__", None)
+    try:
+        path = inspect.getsourcefile(func)
+    except TypeError:
+        path = None
+    if path is None or code is None:
+        return None
+    return Location(relative_path(Path(path), root), code.co_firstlineno)
+
+
+class PyprojectLines:
+    """The lines of `[tool.servecheck…]` tables and keys in a project's pyproject.toml."""
+
+    def __init__(self, root: Path):
+        path = root / "pyproject.toml"
+        self._lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+
+    def locate(self, *table: str, key: str | None = None, index: int = 0) -> Location | None:
+        """The line of `key` in the `index`-th `[tool.servecheck.<table…>]` table, else of that
+        table, else None. A table is matched by its header, `[…]` or `[[…]]`."""
+        header = ".".join(("tool", "servecheck", *table))
+        seen, inside, table_line = 0, False, None
+        for number, line in enumerate(self._lines, 1):
+            text = line.strip()
+            if text.startswith("["):
+                inside = text.split("#")[0].strip().strip("[]").strip() == header
+                seen += inside
+                inside = inside and seen == index + 1
+                table_line = table_line or (number if inside else None)
+            elif inside and key and re.match(rf"[\"']?{re.escape(key)}[\"']?\s*=", text):
+                return Location("pyproject.toml", number)
+        return Location("pyproject.toml", table_line) if table_line else None
+
+    def where(self, *table: str, key: str | None = None, index: int = 0) -> str:
+        """`pyproject.toml:LINE` for an error message, or `pyproject.toml` when not found."""
+        found = self.locate(*table, key=key, index=index)
+        return str(found) if found else "pyproject.toml"

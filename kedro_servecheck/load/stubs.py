@@ -16,6 +16,7 @@ import importlib.machinery
 import inspect
 import sys
 import types
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 
@@ -56,7 +57,7 @@ class Stub:
     def __getitem__(self, key: Any) -> Stub:
         return Stub(self.__module__, f"{self.__qualname__}[]")
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         return iter(())
 
     def __or__(self, other: Any) -> Stub:  # `package.Type | None` in an annotation
@@ -64,7 +65,7 @@ class Stub:
 
     __ror__ = __or__
 
-    def __mro_entries__(self, bases: tuple) -> tuple[type]:
+    def __mro_entries__(self, bases: tuple[Any, ...]) -> tuple[type]:
         return (
             type(
                 self.__name__,
@@ -110,7 +111,12 @@ class StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             sys.meta_path.append(self)  # last: only what no real finder finds
         self.packages.append(package)
 
-    def find_spec(self, fullname: str, path=None, target=None):
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: types.ModuleType | None = None,
+    ) -> importlib.machinery.ModuleSpec | None:
         if fullname.partition(".")[0] not in self.packages:
             return None
         return importlib.machinery.ModuleSpec(fullname, self, is_package=True)

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kedro_servecheck.report.ci import display_location
+from kedro_servecheck.report.report import Report
 from kedro_servecheck.report.summary import outcome, verdict
-
-if TYPE_CHECKING:
-    from kedro_servecheck.report import Report
 
 
 def render(report: Report, color: bool = False) -> str:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from kedro_servecheck.findings import Finding
 from kedro_servecheck.report.ci import LEVELS, display_location, finding_text, title
-
-if TYPE_CHECKING:
-    from kedro_servecheck.report import Report
+from kedro_servecheck.report.report import Report
 
 
 def escape_data(text: str) -> str:

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 from kedro_servecheck.report.ci import LEVELS, display_location, fingerprints, title
-
-if TYPE_CHECKING:
-    from kedro_servecheck.report import Report
+from kedro_servecheck.report.report import Report
 
 
 def render(report: Report, color: bool = False) -> str:
     """One issue per finding; GitLab shows the description only, so it starts with the code."""
     project = report.project_path()
     issues = []
-    for finding, fingerprint in zip(report.findings, fingerprints(report.findings, project), strict=True):
+    for finding, fingerprint in zip(
+        report.findings, fingerprints(report.findings, project), strict=True
+    ):
         where = display_location(finding, project)
         issues.append(
             {

@@ -9,21 +9,17 @@ hover. jinja2 escapes every string (autoescape on); element ids are generated.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
-from kedro_servecheck import __version__
+from kedro_servecheck._version import __version__
 from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.draw.palette import SEVERITIES, legend
 from kedro_servecheck.draw.scene import Scene
-from kedro_servecheck.draw.svg import Drawing, Sample, box_id, drawing, finding_id, num, samples
+from kedro_servecheck.draw.svg import Canvas, Sample, box_id, canvas, finding_id, num, samples
 from kedro_servecheck.findings import Finding
 from kedro_servecheck.report.ci import display_location
-from kedro_servecheck.report.summary import counts, outcome, pipeline_findings, verdict
-
-if TYPE_CHECKING:
-    from kedro_servecheck.report import Report
+from kedro_servecheck.report.report import Report
+from kedro_servecheck.report.summary import outcome, verdict
+from kedro_servecheck.report.templates import environment
 
 
 @dataclass(frozen=True)
@@ -51,22 +47,16 @@ class PipelineView:
     data_input: str | None
     counts: dict[str, int]
     rows: list[Row]
-    drawing: Drawing | None  # None: the pipeline has no node
+    canvas: Canvas | None  # None: the pipeline has no node
     legend: list[Sample]
     note: str | None
 
 
 def render(report: Report, color: bool = False) -> str:
     """The report as one HTML page."""
-    environment = Environment(
-        loader=PackageLoader("kedro_servecheck.report", "templates"),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=True,
-    )
-    environment.filters["num"] = num
-    return environment.get_template("report.html.j2").render(
+    templates = environment(autoescape=True)
+    templates.filters["num"] = num
+    return templates.get_template("report.html.j2").render(
         report=report,
         verdict=verdict(report),
         outcome=outcome(report),
@@ -80,7 +70,7 @@ def render(report: Report, color: bool = False) -> str:
 
 def _view(report: Report, analysis: Analysis, prefix: str) -> PipelineView:
     project = report.project_path()
-    findings = pipeline_findings(report, analysis)
+    findings = report.findings_of(analysis)
     scene = Scene.of(analysis, findings)
     rows = [
         Row(
@@ -99,9 +89,9 @@ def _view(report: Report, analysis: Analysis, prefix: str) -> PipelineView:
         name=analysis.name,
         status=report.status(analysis),
         data_input=analysis.data_input,
-        counts=counts(findings),
+        counts=report.counts(analysis),
         rows=rows,
-        drawing=drawing(scene, prefix) if scene.boxes else None,
+        canvas=canvas(scene, prefix) if scene.boxes else None,
         legend=samples(legend(namespaces=bool(scene.namespaces))),
         note=scene.note,
     )

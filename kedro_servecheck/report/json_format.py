@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from kedro_servecheck.report.report import Report
 
-def render(report, color: bool = False) -> str:
+
+def render(report: Report, color: bool = False) -> str:
+    """The report as its JSON document."""
     return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"

@@ -10,15 +10,12 @@ Names are unique per pipeline and carry no line number, so that they compare acr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from kedro_servecheck.findings import Finding, Severity
-from kedro_servecheck.lint.rules import ALL_RULES
+from kedro_servecheck.lint.registry import ALL_RULES
 from kedro_servecheck.report.ci import display_location, finding_text, title, unique
-
-if TYPE_CHECKING:
-    from kedro_servecheck.report import Report
+from kedro_servecheck.report.report import Report
 
 
 def render(report: Report, color: bool = False) -> str:
@@ -26,7 +23,7 @@ def render(report: Report, color: bool = False) -> str:
     project = report.project_path()
     root = Element("testsuites", name="servecheck")
     for analysis in report.analyses:
-        findings = [f for f in report.findings if f.pipeline == analysis.name]
+        findings = report.findings_of(analysis)
         suite = SubElement(root, "testsuite", name=analysis.name)
         suite.extend(
             _cases(f"servecheck.{analysis.name}", findings, report.failing_severities, project)

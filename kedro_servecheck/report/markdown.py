@@ -9,21 +9,17 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
-from kedro_servecheck import __version__
+from kedro_servecheck._version import __version__
 from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.draw.mermaid import Flowchart, flowchart
 from kedro_servecheck.draw.palette import in_words
 from kedro_servecheck.draw.scene import Scene
 from kedro_servecheck.findings import Finding
 from kedro_servecheck.report.ci import display_location
-from kedro_servecheck.report.summary import counts, outcome, pipeline_findings, verdict
-
-if TYPE_CHECKING:
-    from kedro_servecheck.report import Report
+from kedro_servecheck.report.report import Report
+from kedro_servecheck.report.summary import outcome, verdict
+from kedro_servecheck.report.templates import environment
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#$])")
 _CONTROL = re.compile(r"[\x00-\x1f]+")
@@ -49,16 +45,9 @@ class PipelineView:
 
 def render(report: Report, color: bool = False) -> str:
     """The report as Markdown (GitHub Flavored Markdown with Mermaid)."""
-    environment = Environment(
-        loader=PackageLoader("kedro_servecheck.report", "templates"),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # Markdown, not HTML: project strings go through the `md` filter
-    )
-    environment.filters["md"] = escape
-    return environment.get_template("markdown.md.j2").render(
+    templates = environment(autoescape=False)  # project strings go through the `md` filter
+    templates.filters["md"] = escape
+    return templates.get_template("markdown.md.j2").render(
         report=report,
         verdict=verdict(report),
         outcome=outcome(report),
@@ -70,13 +59,13 @@ def render(report: Report, color: bool = False) -> str:
 
 def _view(report: Report, analysis: Analysis) -> PipelineView:
     project = report.project_path()
-    findings = pipeline_findings(report, analysis)
+    findings = report.findings_of(analysis)
     scene = Scene.of(analysis, findings) if analysis.pipeline.nodes else None
     return PipelineView(
         name=analysis.name,
         status=report.status(analysis),
         data_input=analysis.data_input,
-        counts=counts(findings),
+        counts=report.counts(analysis),
         findings=[(f, str(display_location(f, project))) for f in findings],
         chart=flowchart(scene) if scene else None,
         note=scene.note if scene else None,

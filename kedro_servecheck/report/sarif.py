@@ -4,30 +4,31 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import quote
 
-from kedro_servecheck import __version__
+from kedro_servecheck._version import __version__
 from kedro_servecheck.findings import Finding
-from kedro_servecheck.lint.rules import ALL_RULES, Rule
-from kedro_servecheck.lint.rules.docs import rule_markdown
+from kedro_servecheck.lint.docs import rule_markdown
+from kedro_servecheck.lint.registry import ALL_RULES
+from kedro_servecheck.lint.rules.base import Rule
 from kedro_servecheck.report.ci import LEVELS, display_location, finding_text, fingerprints
-
-if TYPE_CHECKING:
-    from kedro_servecheck.report import Report
+from kedro_servecheck.report.report import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/kedro-servecheck/"
 SRCROOT = "%SRCROOT%"  # where servecheck runs: the repository root in CI
 
 
-def sarif_log(report: Report) -> dict:
+def sarif_log(report: Report) -> dict[str, Any]:
     """The SARIF log: one run, its driver's rules, and the results."""
     project = report.project_path()
     index = {rule.code: position for position, rule in enumerate(ALL_RULES)}
     results = [
         _result(finding, fingerprint, index, project)
-        for finding, fingerprint in zip(report.findings, fingerprints(report.findings, project), strict=True)
+        for finding, fingerprint in zip(
+            report.findings, fingerprints(report.findings, project), strict=True
+        )
     ]
     driver = {
         "name": "kedro-servecheck",
@@ -46,14 +47,14 @@ def render(report: Report, color: bool = False) -> str:
     return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
 
 
-def _rule(rule: Rule) -> dict:
+def _rule(rule: Rule) -> dict[str, Any]:
     docs = rule_markdown(rule)
     levels = LEVELS[rule.severity]
     return {
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
-        "fullDescription": {"text": " ".join(rule.what.split())},
+        "fullDescription": {"text": rule.docs().what},
         "help": {"text": docs, "markdown": docs},
         "defaultConfiguration": {"level": levels.sarif},
         "properties": {
@@ -64,7 +65,9 @@ def _rule(rule: Rule) -> dict:
     }
 
 
-def _result(finding: Finding, fingerprint: str, index: dict[str, int], project: str) -> dict:
+def _result(
+    finding: Finding, fingerprint: str, index: dict[str, int], project: str
+) -> dict[str, Any]:
     where = display_location(finding, project)
     if Path(where.path).is_absolute():  # the project is outside the working directory
         artifact = {"uri": Path(where.path).as_uri()}

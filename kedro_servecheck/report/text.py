@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 from rich.console import Console
 from rich.text import Text
 
+from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.analysis.classify import Role
 from kedro_servecheck.catalog.resolve import display_path
 from kedro_servecheck.findings import Finding, Severity
+from kedro_servecheck.report.report import Report
 from kedro_servecheck.report.summary import outcome, verdict
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-ROLE_LABEL = {
-    Role.DATA: "data input",
-    Role.PERSISTED: "persisted",
-    Role.PARAMETER: "parameter",
-    Role.UNRESOLVED: "unresolved",
-}
 ROLE_STYLE = {
     Role.DATA: "green",
     Role.PERSISTED: "blue",
@@ -27,7 +24,7 @@ ROLE_STYLE = {
 }
 
 
-def render(report, color: bool = False) -> str:
+def render(report: Report, color: bool = False) -> str:
     """The report as text; ANSI colours only when `color` (a terminal)."""
     buffer = io.StringIO()
     console = Console(
@@ -53,7 +50,7 @@ def render(report, color: bool = False) -> str:
     return buffer.getvalue()
 
 
-def _pipeline_lines(report, analysis):
+def _pipeline_lines(report: Report, analysis: Analysis) -> Iterator[Text]:
     status = report.status(analysis)
     status_style = "bold green" if status == "pass" else "bold red"
     yield Text.assemble((analysis.name, "bold"), "  ", (status.upper(), status_style))
@@ -71,19 +68,16 @@ def _pipeline_lines(report, analysis):
         elif free.role is Role.DATA:
             detail = "not in the catalog: sent with each request"
         name = f"{free.name:<{width}}  {detail}" if detail else free.name
-        yield Text.assemble(
-            "  ", (f"{ROLE_LABEL[free.role]:<11}", ROLE_STYLE[free.role]), " ", name
-        )
+        yield Text.assemble("  ", (f"{free.role.label:<11}", ROLE_STYLE[free.role]), " ", name)
     yield Text.assemble(
         "  ", (f"{'output':<11}", "bold"), " ", ", ".join(analysis.outputs) or "none"
     )
-    findings = [f for f in report.findings if f.pipeline == analysis.name]
-    for finding in findings:
+    for finding in report.findings_of(analysis):
         yield Text()
         yield from _finding_lines(finding)
 
 
-def _finding_lines(finding: Finding):
+def _finding_lines(finding: Finding) -> Iterator[Text]:
     where = f"{finding.location}: " if finding.location else ""
     yield Text.assemble(
         "  ",
@@ -102,6 +96,6 @@ def _finding_lines(finding: Finding):
         )
 
 
-def _summary(report) -> Text:
+def _summary(report: Report) -> Text:
     style = "bold red" if report.failed else "bold green"
     return Text.assemble((verdict(report), style), f"  {outcome(report)}")

@@ -1,26 +1,20 @@
-"""Rules about persisted inputs: the artifacts packaged with the model (SC2xx)."""
+"""Rules about catalog datasets and persisted inputs: the artifacts packaged with the model
+(SC2xx)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
+from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.analysis.classify import Role
 from kedro_servecheck.catalog.dataset_types import Storage
 from kedro_servecheck.catalog.resolve import DatasetSpec, Source, display_path
-from kedro_servecheck.findings import Severity
-from kedro_servecheck.lint.rules.base import Example, Rule
+from kedro_servecheck.findings import Finding, Severity
+from kedro_servecheck.lint.rules._examples import MODEL, MODEL_FILE, PREDICT
+from kedro_servecheck.lint.rules.base import Example, Rule, RuleContext
 
-_MODEL = """\
-model:
-  type: pickle.PickleDataset
-  filepath: data/06_models/model.pkl
-"""
-_VERSIONED = _MODEL + "  versioned: true\n"
-_PREDICT = "predict(features, model) -> predictions"
-_MODEL_FILE = ("data/06_models/model.pkl",)
+_VERSIONED = MODEL + "  versioned: true\n"
 _VERSION = "2026-01-01T00.00.00.000Z"
-
-
-def _persisted(analysis) -> list[DatasetSpec]:
-    return [free.spec for free in analysis.with_role(Role.PERSISTED)]
 
 
 def _is_file_backed(spec: DatasetSpec) -> bool:
@@ -29,257 +23,319 @@ def _is_file_backed(spec: DatasetSpec) -> bool:
     return spec.filepath is not None and not (info and info.storage is Storage.NONE)
 
 
-def _train_hint(analysis, dataset: str) -> str:
-    producers = analysis.producers(dataset)
-    if analysis.is_pipeline_ml:
-        producers = [analysis.name]
+def _train_hint(analysis: Analysis, dataset: str) -> str:
+    producers = [analysis.name] if analysis.is_pipeline_ml else analysis.producers(dataset)
     if producers:
         return f"run `kedro run --pipelines {producers[0]}` to produce it, or fix its filepath"
     return "produce it (train first), or fix its filepath in the catalog"
 
 
+def _absent(
+    rule: Rule, ctx: RuleContext, versioned: bool, describe: Callable[[DatasetSpec, str], str]
+) -> Iterator[Finding]:
+    """`rule`'s finding for each local persisted input, versioned or not, that has nothing on
+    disk to load; `describe(spec, path)` words the message."""
+    analysis = ctx.analysis
+    for spec in analysis.persisted_specs():
+        if spec.is_local and spec.versioned is versioned and not spec.exists:
+            path = str(display_path(spec, analysis.project.root))
+            yield rule.finding(
+                ctx,
+                describe(spec, path),
+                dataset=spec.name,
+                hint=_train_hint(analysis, spec.name),
+            )
+
+
 class ArtifactNotPersisted(Rule):
+    """Fires when a free input other than the data input is undeclared or a memory dataset.
+
+    ## What it does
+    Checks that every free input other than the data input and the parameters is declared
+    in the catalog (an entry or a dataset factory pattern) as a dataset that is saved:
+    not a MemoryDataset, and not left to Kedro's `{default}` memory dataset.
+
+    ## Why it matters
+    A served model gets nothing but the request: every other input must be loaded from a
+    file packaged with it. kedro-mlflow only reports this at the end of a training run.
+
+    ## How to fix
+    Declare the input in conf/base/catalog.yml with a type that saves it (for a model:
+    pickle.PickleDataset at data/06_models/<name>.pkl) and produce it in training.
+    """
+
     code = "SC201"
     name = "artifact-not-persisted"
     severity = Severity.ERROR
-    summary = "a free input other than the data input is undeclared or a memory dataset"
-    what = (
-        "Checks that every free input other than the data input and the parameters is declared\n"
-        "in the catalog (an entry or a dataset factory pattern) as a dataset that is saved:\n"
-        "not a MemoryDataset, and not left to Kedro's `{default}` memory dataset."
-    )
-    why = (
-        "A served model gets nothing but the request: every other input must be loaded from a\n"
-        "file packaged with it. kedro-mlflow only reports this at the end of a training run."
-    )
-    fix = (
-        "Declare the input in conf/base/catalog.yml with a type that saves it (for a model:\n"
-        "pickle.PickleDataset at data/06_models/<name>.pkl) and produce it in training."
-    )
-    valid = (Example(_PREDICT, _MODEL, files=_MODEL_FILE),)
+    valid = (Example(PREDICT, MODEL, files=MODEL_FILE),)
     invalid = (
-        Example(_PREDICT, input="features"),
-        Example(_PREDICT, "model:\n  type: MemoryDataset\n", input="features"),
+        Example(
+            PREDICT,
+            input="features",
+            expect_message="'model' is not in the catalog",
+            expect_line=4,  # the `def` of the node that reads it
+        ),
+        Example(
+            PREDICT,
+            "model:\n  type: MemoryDataset\n",
+            input="features",
+            expect_message="'model' is declared as a MemoryDataset",
+            expect_line=1,
+        ),
     )
 
-    def check(self, analysis):
-        for free in analysis.with_role(Role.UNRESOLVED):
-            if free.spec.source is Source.DEFAULT:
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for free in ctx.analysis.with_role(Role.UNRESOLVED):
+            if free.spec is None or free.spec.source is Source.DEFAULT:
                 message = f"'{free.name}' is not in the catalog: serving would have no value for it"
             else:
                 message = (
                     f"'{free.name}' is declared as a {free.spec.inner_type.short}, which "
                     "does not outlive a run"
                 )
-            yield self.finding(analysis, message, dataset=free.name)
+            yield self.finding(ctx, message, dataset=free.name)
 
 
 class ArtifactMissing(Rule):
+    """Fires when a persisted input's local file or folder does not exist.
+
+    ## What it does
+    Checks that each persisted input's local file (or folder) exists.
+
+    ## Why it matters
+    Export copies the file into the model; serving loads it. A missing file means the
+    pipeline that produces it has not run here, or the filepath is wrong.
+
+    ## How to fix
+    Run the pipeline that produces it (train first), or fix its filepath in the catalog.
+    """
+
     code = "SC202"
     name = "artifact-missing"
     severity = Severity.ERROR
-    summary = "a persisted input's local file or folder does not exist"
-    what = "Checks that each persisted input's local file (or folder) exists."
-    why = (
-        "Export copies the file into the model; serving loads it. A missing file means the\n"
-        "pipeline that produces it has not run here, or the filepath is wrong."
-    )
-    fix = "Run the pipeline that produces it (train first), or fix its filepath in the catalog."
-    valid = (Example(_PREDICT, _MODEL, files=_MODEL_FILE),)
-    invalid = (Example(_PREDICT, _MODEL),)
-
-    def check(self, analysis):
-        for spec in _persisted(analysis):
-            if spec.is_local and not spec.versioned and spec.exists is False:
-                path = display_path(spec, analysis.project.root)
-                yield self.finding(
-                    analysis,
-                    f"'{spec.name}' has no file at {path}",
-                    dataset=spec.name,
-                    hint=_train_hint(analysis, spec.name),
-                )
-
-
-class ArtifactVersionMissing(Rule):
-    code = "SC203"
-    name = "artifact-version-missing"
-    severity = Severity.ERROR
-    summary = "a versioned input has no version on disk (or not the pinned one)"
-    what = (
-        "For a versioned persisted input, checks that a version exists on disk\n"
-        "(`<filepath>/<version>/<file name>`), or the pinned one when a version is pinned."
-    )
-    why = "Kedro raises VersionNotFoundError when it loads a versioned dataset with no version."
-    fix = "Run the pipeline that saves it, or pin a version that exists."
-    valid = (
-        Example(_PREDICT, _VERSIONED, files=(f"data/06_models/model.pkl/{_VERSION}/model.pkl",)),
-    )
-    invalid = (Example(_PREDICT, _VERSIONED),)
-
-    def check(self, analysis):
-        for spec in _persisted(analysis):
-            if spec.is_local and spec.versioned and spec.load_path is None:
-                path = display_path(spec, analysis.project.root)
-                missing = (
-                    f"its pinned version {spec.version} is missing"
-                    if spec.version
-                    else "it has no version"
-                )
-                yield self.finding(
-                    analysis,
-                    f"'{spec.name}' is versioned and {missing} under {path}/",
-                    dataset=spec.name,
-                    hint=_train_hint(analysis, spec.name),
-                )
-
-
-class ArtifactNotFileBacked(Rule):
-    code = "SC204"
-    name = "artifact-not-file-backed"
-    severity = Severity.ERROR
-    summary = "a persisted input has no file (SQL table, API, …)"
-    what = (
-        "Checks that each persisted input keeps its data in a file or folder (`filepath` or\n"
-        "`path`), so that export can copy it into the model."
-    )
-    why = (
-        "A model that reads a database table or an API at predict time is not portable: it\n"
-        "needs the network, credentials, and the table as it was at training time."
-    )
-    fix = (
-        "Save what the model needs to a file in training (a pickle or a parquet file), and read\n"
-        "that file in the inference pipeline."
-    )
-    valid = (Example(_PREDICT, _MODEL, files=_MODEL_FILE),)
+    valid = (Example(PREDICT, MODEL, files=MODEL_FILE),)
     invalid = (
         Example(
-            _PREDICT,
-            "model:\n  type: pandas.SQLTableDataset\n  table_name: models\n  credentials: db\n",
-            input="features",
+            PREDICT,
+            MODEL,
+            expect_message="'model' has no file at data/06_models/model.pkl",
+            expect_line=1,
         ),
     )
 
-    def check(self, analysis):
-        for spec in _persisted(analysis):
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        yield from _absent(
+            self, ctx, False, lambda spec, path: f"'{spec.name}' has no file at {path}"
+        )
+
+
+class ArtifactVersionMissing(Rule):
+    """Fires when a versioned input has no version on disk (or not the pinned one).
+
+    ## What it does
+    For a versioned persisted input, checks that a version exists on disk
+    (`<filepath>/<version>/<file name>`), or the pinned one when a version is pinned.
+
+    ## Why it matters
+    Kedro raises VersionNotFoundError when it loads a versioned dataset with no version.
+
+    ## How to fix
+    Run the pipeline that saves it, or pin a version that exists.
+    """
+
+    code = "SC203"
+    name = "artifact-version-missing"
+    severity = Severity.ERROR
+    valid = (
+        Example(PREDICT, _VERSIONED, files=(f"data/06_models/model.pkl/{_VERSION}/model.pkl",)),
+    )
+    invalid = (
+        Example(
+            PREDICT,
+            _VERSIONED,
+            expect_message="'model' is versioned and it has no version under",
+            expect_line=1,
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        def describe(spec: DatasetSpec, path: str) -> str:
+            missing = (
+                f"its pinned version {spec.version} is missing"
+                if spec.version
+                else "it has no version"
+            )
+            return f"'{spec.name}' is versioned and {missing} under {path}/"
+
+        yield from _absent(self, ctx, True, describe)
+
+
+class ArtifactNotFileBacked(Rule):
+    """Fires when a persisted input has no file (SQL table, API, …).
+
+    ## What it does
+    Checks that each persisted input keeps its data in a file or folder (`filepath` or
+    `path`), so that export can copy it into the model.
+
+    ## Why it matters
+    A model that reads a database table or an API at predict time is not portable: it
+    needs the network, credentials, and the table as it was at training time.
+
+    ## How to fix
+    Save what the model needs to a file in training (a pickle or a parquet file), and read
+    that file in the inference pipeline.
+    """
+
+    code = "SC204"
+    name = "artifact-not-file-backed"
+    severity = Severity.ERROR
+    valid = (Example(PREDICT, MODEL, files=MODEL_FILE),)
+    invalid = (
+        Example(
+            PREDICT,
+            "model:\n  type: pandas.SQLTableDataset\n  table_name: models\n  credentials: db\n",
+            input="features",
+            expect_message="'model' is a pandas.SQLTableDataset with no file to package",
+            expect_line=1,
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for spec in ctx.analysis.persisted_specs():
             if not _is_file_backed(spec):
                 yield self.finding(
-                    analysis,
+                    ctx,
                     f"'{spec.name}' is a {spec.inner_type.short} with no file to package",
                     dataset=spec.name,
                 )
 
 
 class ArtifactRemote(Rule):
+    """Fires when a persisted input is remote (s3://…): export must fetch it.
+
+    ## What it does
+    Warns when a persisted input lives on a remote filesystem (s3, gcs, abfs, http…).
+
+    ## Why it matters
+    Export must download it (with its credentials and the fsspec package for the
+    protocol), and servecheck cannot tell statically whether it exists.
+
+    ## How to fix
+    Make sure the exporting machine can read it, or copy it locally before export.
+    """
+
     code = "SC205"
     name = "artifact-remote"
     severity = Severity.WARNING
-    summary = "a persisted input is remote (s3://…): export must fetch it"
-    what = "Warns when a persisted input lives on a remote filesystem (s3, gcs, abfs, http…)."
-    why = (
-        "Export must download it (with its credentials and the fsspec package for the\n"
-        "protocol), and servecheck cannot tell statically whether it exists."
-    )
-    fix = "Make sure the exporting machine can read it, or copy it locally before export."
-    valid = (Example(_PREDICT, _MODEL, files=_MODEL_FILE),)
+    valid = (Example(PREDICT, MODEL, files=MODEL_FILE),)
     invalid = (
         Example(
-            _PREDICT,
+            PREDICT,
             "model:\n  type: pickle.PickleDataset\n  filepath: s3://bucket/model.pkl\n",
             input="features",
+            expect_message="'model' is read from s3://bucket/model.pkl: export must fetch it",
+            expect_line=1,
         ),
     )
 
-    def check(self, analysis):
-        for spec in _persisted(analysis):
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for spec in ctx.analysis.persisted_specs():
             if spec.protocol and not spec.is_local:
                 creds = f" with credentials '{spec.credentials}'" if spec.credentials else ""
                 yield self.finding(
-                    analysis,
+                    ctx,
                     f"'{spec.name}' is read from {spec.filepath}: export must fetch it{creds}",
                     dataset=spec.name,
                 )
 
 
 class DatasetTypeUnknown(Rule):
+    """Fires when a dataset type does not resolve in Kedro 1.x (or its dependencies are missing).
+
+    ## What it does
+    Checks, without importing it, that every catalog type the serving pipeline uses names a
+    class Kedro 1.x can import, and that a file-backed persisted input's type (which export
+    loads) has its dependencies installed.
+
+    ## Why it matters
+    Kedro resolves types only when it builds the dataset: a 0.19 spelling (`CSVDataSet`)
+    or a missing extra fails the run, the export or the server.
+
+    ## How to fix
+    Use the Kedro 1.x class name (`DataSet` became `Dataset`), or install the kedro-datasets
+    extra the message names.
+    """
+
     code = "SC206"
     name = "dataset-type-unknown"
     severity = Severity.ERROR
-    summary = "a dataset type does not resolve in Kedro 1.x (or its dependencies are missing)"
-    what = (
-        "Checks, without importing it, that every catalog type the serving pipeline uses names a\n"
-        "class Kedro 1.x can import, and that a file-backed persisted input's type (which export\n"
-        "loads) has its dependencies installed."
-    )
-    why = (
-        "Kedro resolves types only when it builds the dataset: a 0.19 spelling (`CSVDataSet`)\n"
-        "or a missing extra fails the run, the export or the server."
-    )
-    fix = (
-        "Use the Kedro 1.x class name (`DataSet` became `Dataset`), or install the kedro-datasets\n"
-        "extra the message names."
-    )
-    valid = (Example(_PREDICT, _MODEL, files=_MODEL_FILE),)
+    valid = (Example(PREDICT, MODEL, files=MODEL_FILE),)
     invalid = (
         Example(
-            _PREDICT,
+            PREDICT,
             "model:\n  type: pickle.PickleDataSet\n  filepath: data/06_models/model.pkl\n",
-            files=_MODEL_FILE,
+            files=MODEL_FILE,
             input="features",
+            expect_message="use 'pickle.PickleDataset'",
+            expect_line=1,
         ),
     )
 
-    def check(self, analysis):
-        packaged = {spec.name for spec in _persisted(analysis) if _is_file_backed(spec)}
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        analysis = ctx.analysis
+        packaged = {spec.name for spec in analysis.persisted_specs() if _is_file_backed(spec)}
         for name, spec in analysis.dataset_specs().items():
             if spec.source is Source.DEFAULT:
                 continue
             for declared in dict.fromkeys((spec.type, spec.inner_type)):
                 problem = declared.resolution_problem()
                 if problem:
-                    yield self._finding(analysis, name, problem)
+                    yield self.finding(ctx, f"'{name}': {problem}", dataset=name)
                 elif name in packaged and (missing := declared.missing_requirements()):
                     extra = f"kedro-datasets[{declared.extra}]" if declared.extra else missing[0]
-                    yield self._finding(
-                        analysis,
-                        name,
-                        f"'{declared.short}' needs {', '.join(missing)}, not installed here",
+                    yield self.finding(
+                        ctx,
+                        f"'{name}': '{declared.short}' needs {', '.join(missing)},"
+                        " not installed here",
+                        dataset=name,
                         hint=f"pip install '{extra}'",
                     )
 
-    def _finding(self, analysis, name, message, hint=None):
-        return self.finding(analysis, f"'{name}': {message}", dataset=name, hint=hint)
-
 
 class ArtifactVersioned(Rule):
+    """Fires when a versioned input will be packaged, naming the exact version.
+
+    ## What it does
+    For each versioned persisted input, names the version that would load (and export).
+
+    ## Why it matters
+    The newest version on disk is packaged, not the version history: check it is the one.
+
+    ## How to fix
+    Nothing to fix; pin another version in the catalog's load versions to change it.
+    """
+
     code = "SC207"
     name = "artifact-versioned"
     severity = Severity.INFO
-    summary = "names the exact version of a versioned input that export will package"
-    what = "For each versioned persisted input, names the version that would load (and export)."
-    why = "The newest version on disk is packaged, not the version history: check it is the one."
-    fix = "Nothing to fix; pin another version in the catalog's load versions to change it."
-    valid = (Example(_PREDICT, _MODEL, files=_MODEL_FILE),)
+    valid = (Example(PREDICT, MODEL, files=MODEL_FILE),)
     invalid = (
-        Example(_PREDICT, _VERSIONED, files=(f"data/06_models/model.pkl/{_VERSION}/model.pkl",)),
+        Example(
+            PREDICT,
+            _VERSIONED,
+            files=(f"data/06_models/model.pkl/{_VERSION}/model.pkl",),
+            expect_message=f"'model' will be packaged at version {_VERSION}",
+            expect_line=1,
+        ),
     )
 
-    def check(self, analysis):
-        for spec in _persisted(analysis):
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        analysis = ctx.analysis
+        for spec in analysis.persisted_specs():
             if spec.versioned and spec.version and spec.load_path is not None:
                 yield self.finding(
-                    analysis,
+                    ctx,
                     f"'{spec.name}' will be packaged at version {spec.version} "
                     f"({display_path(spec, analysis.project.root)}/{spec.version})",
                     dataset=spec.name,
                 )
-
-
-RULES = (
-    ArtifactNotPersisted(),
-    ArtifactMissing(),
-    ArtifactVersionMissing(),
-    ArtifactNotFileBacked(),
-    ArtifactRemote(),
-    DatasetTypeUnknown(),
-    ArtifactVersioned(),
-)

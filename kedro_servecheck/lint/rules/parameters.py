@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import datetime
 import difflib
+from collections.abc import Iterator
 from typing import Any
 
+from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.analysis.classify import Role
-from kedro_servecheck.findings import Severity
-from kedro_servecheck.lint.rules.base import Example, Rule
+from kedro_servecheck.analysis.params_schema import unrepresentable
+from kedro_servecheck.findings import Finding, Severity
+from kedro_servecheck.lint.rules._examples import MODEL, MODEL_FILE
+from kedro_servecheck.lint.rules.base import Example, Rule, RuleContext
 
-_MODEL = "model:\n  type: pickle.PickleDataset\n  filepath: data/06_models/model.pkl\n"
-_MODEL_FILE = ("data/06_models/model.pkl",)
 _THRESHOLD = "predict(features, model, params:threshold) -> predictions"
 
 
-def _defined(analysis) -> list[str]:
+def _defined(analysis: Analysis) -> list[str]:
     return [
         free.name
         for free in analysis.with_role(Role.PARAMETER)
@@ -24,32 +25,41 @@ def _defined(analysis) -> list[str]:
 
 
 class ParametersDict(Rule):
+    """Fires when the whole `parameters` dict is an input of the serving pipeline.
+
+    ## What it does
+    Checks that no node of the serving pipeline takes the whole `parameters` dict.
+
+    ## Why it matters
+    The served model would freeze every parameter of the project (training settings,
+    paths, secrets passed as parameters) and could not type them in a params schema.
+    kedro-mlflow fails on it at the end of training.
+
+    ## How to fix
+    Pass the parameters the node needs one by one: `params:threshold`, `params:model`.
+    """
+
     code = "SC301"
     name = "parameters-dict"
     severity = Severity.ERROR
-    summary = "the whole `parameters` dict is an input of the serving pipeline"
-    what = "Checks that no node of the serving pipeline takes the whole `parameters` dict."
-    why = (
-        "The served model would freeze every parameter of the project (training settings,\n"
-        "paths, secrets passed as parameters) and could not type them in a params schema.\n"
-        "kedro-mlflow fails on it at the end of training."
-    )
-    fix = "Pass the parameters the node needs one by one: `params:threshold`, `params:model`."
-    valid = (Example(_THRESHOLD, _MODEL, "threshold: 0.5\n", _MODEL_FILE),)
+    valid = (Example(_THRESHOLD, MODEL, "threshold: 0.5\n", MODEL_FILE),)
     invalid = (
         Example(
             "predict(features, model, parameters) -> predictions",
-            _MODEL,
+            MODEL,
             "threshold: 0.5\n",
-            _MODEL_FILE,
+            MODEL_FILE,
+            expect_message="node predict takes the whole `parameters` dict",
+            expect_line=4,  # the `def` of the node
         ),
     )
 
-    def check(self, analysis):
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        analysis = ctx.analysis
         if "parameters" in analysis.graph.free_inputs:
             nodes = [node.name for node in analysis.graph.consumers("parameters")]
             yield self.finding(
-                analysis,
+                ctx,
                 f"node {', '.join(nodes)} takes the whole `parameters` dict",
                 dataset="parameters",
                 node=nodes[0],
@@ -57,24 +67,42 @@ class ParametersDict(Rule):
 
 
 class ParameterUndefined(Rule):
+    """Fires when a `params:x` input is absent from the parameters configuration.
+
+    ## What it does
+    Checks that every `params:x` input is defined in conf/<env>/parameters*.yml.
+
+    ## Why it matters
+    Kedro fails the run when a parameter is missing; export has no value to freeze.
+
+    ## How to fix
+    Define it in conf/base/parameters.yml (or fix the name in the node's inputs).
+    """
+
     code = "SC302"
     name = "parameter-undefined"
     severity = Severity.ERROR
-    summary = "a `params:x` input is absent from the parameters configuration"
-    what = "Checks that every `params:x` input is defined in conf/<env>/parameters*.yml."
-    why = "Kedro fails the run when a parameter is missing; export has no value to freeze."
-    fix = "Define it in conf/base/parameters.yml (or fix the name in the node's inputs)."
-    valid = (Example(_THRESHOLD, _MODEL, "threshold: 0.5\n", _MODEL_FILE),)
-    invalid = (Example(_THRESHOLD, _MODEL, "treshold: 0.5\n", _MODEL_FILE),)
+    valid = (Example(_THRESHOLD, MODEL, "threshold: 0.5\n", MODEL_FILE),)
+    invalid = (
+        Example(
+            _THRESHOLD,
+            MODEL,
+            "treshold: 0.5\n",
+            MODEL_FILE,
+            expect_message="'params:threshold' is not defined in the parameters of env 'base'",
+            expect_line=4,  # the `def` of the node that reads it
+        ),
+    )
 
-    def check(self, analysis):
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        analysis = ctx.analysis
         known = sorted(n.removeprefix("params:") for n in analysis.parameter_names - {"parameters"})
         for free in analysis.with_role(Role.PARAMETER):
             if free.name in analysis.parameter_names:
                 continue
             close = difflib.get_close_matches(free.name.removeprefix("params:"), known, n=1)
             yield self.finding(
-                analysis,
+                ctx,
                 f"'{free.name}' is not defined in the parameters of env '{analysis.project.env}'",
                 dataset=free.name,
                 hint=f"did you mean 'params:{close[0]}'?" if close else None,
@@ -82,25 +110,41 @@ class ParameterUndefined(Rule):
 
 
 class ParameterFrozen(Rule):
+    """Fires when a parameter is frozen at export and overridable per request.
+
+    ## What it does
+    Names each parameter input and the value export will freeze into the model.
+
+    ## Why it matters
+    The served model uses this value unless a request overrides it through MLflow's
+    params (`predict(data, params={...})`, or `params` in an /invocations payload).
+
+    ## How to fix
+    Nothing to fix: change the value in parameters.yml, or override it per request.
+    """
+
     code = "SC303"
     name = "parameter-frozen"
     severity = Severity.INFO
-    summary = "a parameter is frozen at export and overridable per request"
-    what = "Names each parameter input and the value export will freeze into the model."
-    why = (
-        "The served model uses this value unless a request overrides it through MLflow's\n"
-        "params (`predict(data, params={...})`, or `params` in an /invocations payload)."
+    valid = (Example("predict(features, model) -> predictions", MODEL, files=MODEL_FILE),)
+    invalid = (
+        Example(
+            _THRESHOLD,
+            MODEL,
+            "threshold: 0.5\n",
+            MODEL_FILE,
+            expect_message="'params:threshold' = 0.5 is frozen at export; a request may",
+            expect_line=1,
+        ),
     )
-    fix = "Nothing to fix: change the value in parameters.yml, or override it per request."
-    valid = (Example("predict(features, model) -> predictions", _MODEL, files=_MODEL_FILE),)
-    invalid = (Example(_THRESHOLD, _MODEL, "threshold: 0.5\n", _MODEL_FILE),)
 
-    def check(self, analysis):
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        analysis = ctx.analysis
         for name in _defined(analysis):
             value = analysis.parameter_value(name)
             override = "" if unrepresentable(value) else "; a request may override it"
             yield self.finding(
-                analysis,
+                ctx,
                 f"'{name}' = {_short(value)} is frozen at export{override}",
                 dataset=name,
                 location=analysis.parameter_location(name),
@@ -108,71 +152,48 @@ class ParameterFrozen(Rule):
 
 
 class ParameterUnrepresentable(Rule):
+    """Fires when a parameter's value cannot be typed in an MLflow params schema.
+
+    ## What it does
+    Checks that each parameter's value can be typed in an MLflow params schema: a scalar
+    (string, number, boolean, date), a list of scalars of one type, or a mapping of those.
+
+    ## Why it matters
+    MLflow cannot infer a schema for null values, empty lists, nested lists or mixed
+    lists: such a parameter stays frozen, and no request can override it.
+
+    ## How to fix
+    Give it a typed value (no null, no nested list), or split it into simpler parameters.
+    """
+
     code = "SC304"
     name = "parameter-unrepresentable"
     severity = Severity.WARNING
-    summary = "a parameter's value cannot be typed in an MLflow params schema"
-    what = (
-        "Checks that each parameter's value can be typed in an MLflow params schema: a scalar\n"
-        "(string, number, boolean, date), a list of scalars of one type, or a mapping of those."
+    valid = (Example(_THRESHOLD, MODEL, "threshold: 0.5\n", MODEL_FILE),)
+    invalid = (
+        Example(
+            _THRESHOLD,
+            MODEL,
+            "threshold: [[0.2, 0.5], [0.5, 0.9]]\n",
+            MODEL_FILE,
+            expect_message="a list may only hold scalars",
+            expect_line=1,
+        ),
     )
-    why = (
-        "MLflow cannot infer a schema for null values, empty lists, nested lists or mixed\n"
-        "lists: such a parameter stays frozen, and no request can override it."
-    )
-    fix = "Give it a typed value (no null, no nested list), or split it into simpler parameters."
-    valid = (Example(_THRESHOLD, _MODEL, "threshold: 0.5\n", _MODEL_FILE),)
-    invalid = (Example(_THRESHOLD, _MODEL, "threshold: [[0.2, 0.5], [0.5, 0.9]]\n", _MODEL_FILE),)
 
-    def check(self, analysis):
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        analysis = ctx.analysis
         for name in _defined(analysis):
             problem = unrepresentable(analysis.parameter_value(name))
             if problem:
                 yield self.finding(
-                    analysis,
+                    ctx,
                     f"'{name}' cannot be overridden per request: {problem}",
                     dataset=name,
                     location=analysis.parameter_location(name),
                 )
 
 
-_SCALARS = {
-    bool: "boolean",
-    int: "number",
-    float: "number",
-    str: "string",
-    datetime.date: "date",
-    datetime.datetime: "date",
-}
-
-
-def unrepresentable(value: Any) -> str | None:
-    """Why MLflow's params schema cannot type `value`, or None when it can."""
-    if value is None:
-        return "its value is null"
-    if type(value) in _SCALARS:
-        return None
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            problem = unrepresentable(inner)
-            if problem:
-                return f"key '{key}': {problem}"
-        return None
-    if isinstance(value, list):
-        if not value:
-            return "an empty list has no element type"
-        kinds = {_SCALARS.get(type(item)) for item in value}
-        if None in kinds:
-            return "a list may only hold scalars (no nested lists, mappings or nulls)"
-        if len(kinds) > 1:
-            return f"the list mixes {' and '.join(sorted(kinds))} values"
-        return None
-    return f"a {type(value).__name__} value"
-
-
 def _short(value: Any, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-RULES = (ParametersDict(), ParameterUndefined(), ParameterFrozen(), ParameterUnrepresentable())
