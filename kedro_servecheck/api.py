@@ -12,7 +12,6 @@ from typing import Any
 from kedro_servecheck.analysis.analysis import analyze
 from kedro_servecheck.analysis.targets import ServingSpec, select_serving_specs
 from kedro_servecheck.catalog.resolve import Catalog
-from kedro_servecheck.errors import UsageError
 from kedro_servecheck.exporter.backend import ExportOptions, ExportResult, export_report
 from kedro_servecheck.lint.engine import review
 from kedro_servecheck.lint.settings import Overrides, Settings
@@ -99,11 +98,9 @@ def export(
         progress: Called with the name of each step.
 
     Raises:
-        ExportBlocked: The check has an error finding (`.report` holds the report).
+        ExportBlocked: The check has an error finding (`.findings` are those that block it).
         ServecheckError: Anything else that stops the export; nothing is left behind.
     """
-    if register and not tracking_uri:
-        raise UsageError("--register needs --tracking-uri", hint="pass the tracking server URI")
     options = ExportOptions(
         output=Path(output) if output else None,
         sample=Path(sample) if sample else None,

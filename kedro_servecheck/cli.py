@@ -19,7 +19,7 @@ from kedro_servecheck.quiet_logging import quiet_kedro_logging
 from kedro_servecheck.report import FORMATS
 
 if TYPE_CHECKING:
-    from kedro_servecheck.exporter.backend import ExportResult
+    from kedro_servecheck.exporter.backend import ExportOptions, ExportResult
     from kedro_servecheck.report.report import Report
 
 
@@ -210,7 +210,12 @@ def check(
         report = _run(project, settings, pipelines, input=input_, output=output)
         _emit(formatter(format_), report, output_file)
         if export_dir and not report.failed:
-            _export_checked(report, export_dir, sample)
+            from kedro_servecheck.exporter.backend import ExportOptions
+
+            options = ExportOptions(
+                output=export_dir, sample=sample, verify=True, progress=_progress
+            )
+            _export_checked(report, options)
         elif export_dir:
             click.echo(f"servecheck: not exporting to {export_dir}: the check failed", err=True)
         return 0 if settings.exit_zero else report.exit_code
@@ -426,42 +431,38 @@ def export_command(
     """
 
     def run() -> int:
-        from kedro_servecheck.api import export
-        from kedro_servecheck.errors import ExportBlocked
-        from kedro_servecheck.report import formatter
+        from kedro_servecheck.api import check
+        from kedro_servecheck.exporter.backend import ExportOptions
 
-        try:
-            result = export(
-                path,
-                pipeline,
-                output=output,
-                input=input_,
-                env=env,
-                params=params,
-                sample=sample,
-                verify=verify,
-                force=force,
-                tracking_uri=tracking_uri,
-                register=register,
-                progress=_progress,
-            )
-        except ExportBlocked as blocked:
-            if blocked.report is not None:
-                _emit(formatter("text"), blocked.report, None)
-            raise
-        _say_exported(result, output)
+        options = ExportOptions(
+            output=output,
+            sample=sample,
+            verify=verify,
+            force=force,
+            tracking_uri=tracking_uri,
+            register=register,
+            progress=_progress,
+        )
+        options.progress("load and check")
+        report = check(path, [pipeline] if pipeline else (), input=input_, env=env, params=params)
+        _export_checked(report, options)
         return 0
 
     sys.exit(_guarded(run, debug))
 
 
-def _export_checked(report: Report, export_dir: Path, sample: Path | None) -> None:
-    from kedro_servecheck.exporter.backend import ExportOptions, export_report
+def _export_checked(report: Report, options: ExportOptions) -> None:
+    """Export what `report` checked; when findings block it, show the report first."""
+    from kedro_servecheck.errors import ExportBlocked
+    from kedro_servecheck.exporter.backend import export_report
+    from kedro_servecheck.report import formatter
 
-    result = export_report(
-        report, ExportOptions(output=export_dir, sample=sample, verify=True, progress=_progress)
-    )
-    _say_exported(result, export_dir)
+    try:
+        result = export_report(report, options)
+    except ExportBlocked:
+        _emit(formatter("text"), report, None)
+        raise
+    _say_exported(result, options.output)
 
 
 def _say_exported(result: ExportResult, output: Path | None) -> None:

@@ -7,10 +7,9 @@ servable as it is (an export blocked by findings, a model that fails verificatio
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
-if TYPE_CHECKING:
-    from kedro_servecheck.report.report import Report
+from kedro_servecheck.findings import Finding
 
 
 class ServecheckError(Exception):
@@ -54,7 +53,8 @@ class ExportError(ServecheckError):
 class ExportBlocked(ExportError):
     """The check found errors: the pipeline is not servable as it is.
 
-    `report` is the report of that check, when there is one.
+    `findings` are the error findings that block the export (none when something else does,
+    such as a stubbed package).
     """
 
     exit_code = 1
@@ -65,10 +65,10 @@ class ExportBlocked(ExportError):
         *,
         where: str | None = None,
         hint: str | None = None,
-        report: Report | None = None,
+        findings: Sequence[Finding] = (),
     ):
         super().__init__(what, where=where, hint=hint)
-        self.report = report
+        self.findings = tuple(findings)
 
 
 class VerificationError(ExportError):

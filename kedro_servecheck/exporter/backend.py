@@ -54,6 +54,10 @@ class ExportOptions:
     register: str | None = None
     progress: Callable[[str], None] = field(default=lambda step: None)
 
+    def __post_init__(self) -> None:
+        if self.register and not self.tracking_uri:
+            raise UsageError("--register needs --tracking-uri", hint="pass the tracking server URI")
+
 
 @dataclass
 class ExportResult:
@@ -71,7 +75,7 @@ def export_report(report: Report, options: ExportOptions) -> ExportResult:
     """Export the one pipeline `report` checked (the analysis the check made, not a new one).
 
     Raises:
-        ExportBlocked: The check has an error finding (`.report` is `report`).
+        ExportBlocked: The check has an error finding (`.findings` are those that block it).
         ServecheckError: Anything else that stops the export; nothing is left behind.
     """
     if len(report.analyses) != 1:
@@ -79,11 +83,7 @@ def export_report(report: Report, options: ExportOptions) -> ExportResult:
         raise UsageError(
             f"Export takes one pipeline; the check selected {names}", hint="pass --pipeline NAME"
         )
-    try:
-        return export_analysis(report.analyses[0], report, options)
-    except ExportBlocked as blocked:
-        blocked.report = report
-        raise
+    return export_analysis(report.analyses[0], report, options)
 
 
 def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) -> ExportResult:
@@ -95,6 +95,7 @@ def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) 
         raise ExportBlocked(
             f"Pipeline '{analysis.name}' is not servable ({codes})",
             hint="fix the findings above, then export again",
+            findings=errors,
         )
     if importlib.util.find_spec("mlflow") is None:
         raise UsageError(
