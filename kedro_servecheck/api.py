@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kedro_servecheck.analysis.analysis import analyze
+from kedro_servecheck.analysis.producers import Producers
 from kedro_servecheck.analysis.targets import ServingSpec, select_serving_specs
 from kedro_servecheck.catalog.resolve import Catalog
 from kedro_servecheck.exporter.backend import ExportOptions, ExportResult, export_report
@@ -31,6 +32,7 @@ def check(
     extend_select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     strict: bool | None = None,
+    require_artifacts: bool | None = None,
 ) -> Report:
     """Check that the serving pipelines of the Kedro project at `path` can be served.
 
@@ -51,6 +53,8 @@ def check(
         extend_select: Rule codes or prefixes to run on top of `select`.
         ignore: Rule codes or prefixes to skip, on top of `ignore` in `[tool.servecheck]`.
         strict: Make warnings fail the check (`Report.exit_code`); None: as the file says.
+        require_artifacts: The check runs after training: an artifact that a pipeline would
+            produce must be on disk (SC202/SC203, not SC208); None: as the file says.
 
     Raises:
         ServecheckError: The project cannot be loaded, the settings are invalid, or the
@@ -61,6 +65,7 @@ def check(
         extend_select=tuple(extend_select),
         ignore=tuple(ignore),
         strict=strict,
+        require_artifacts=require_artifacts,
     )
     project, settings = _load(path, env=env, params=params, overrides=overrides)
     return _run(project, settings, pipelines, input=input, output=output)
@@ -111,8 +116,21 @@ def export(
         progress=progress or (lambda step: None),
     )
     options.progress("load and check")
-    report = check(path, [pipeline] if pipeline else (), input=input, env=env, params=params)
+    report = _check_for_export(path, pipeline, input=input, env=env, params=params)
     return export_report(report, options)
+
+
+def _check_for_export(
+    path: str | Path,
+    pipeline: str | None,
+    *,
+    input: str | None = None,
+    env: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> Report:
+    """The check an export starts with: one pipeline, its artifacts required on disk."""
+    pipelines = [pipeline] if pipeline else ()
+    return check(path, pipelines, input=input, env=env, params=params, require_artifacts=True)
 
 
 def _load(
@@ -150,8 +168,9 @@ def _run(
     """Analyse the serving pipelines of `project` and review them under `settings`."""
     with _collector_paused():
         catalog = Catalog.of(project)
+        producers = Producers(project.pipelines, catalog)
         analyses = [
-            analyze(project, catalog, spec)
+            analyze(project, catalog, producers, spec)
             for spec in _targets(project, settings, pipelines, input, output)
         ]
         review(analyses, settings)

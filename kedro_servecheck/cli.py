@@ -105,6 +105,13 @@ def _default_format() -> str:
     help="Warnings fail the check too (exit 1). Default: `strict` in [tool.servecheck].",
 )
 @click.option(
+    "--require-artifacts/--no-require-artifacts",
+    default=None,
+    help="A gate after training: an artifact a pipeline would produce must be on disk "
+    "(SC202/SC203 instead of SC208). Default: `require-artifacts` in [tool.servecheck]; "
+    "--export implies it.",
+)
+@click.option(
     "--exit-zero",
     is_flag=True,
     default=None,
@@ -172,6 +179,7 @@ def check(
     env: str | None,
     params: dict[str, Any] | None,
     strict: bool | None,
+    require_artifacts: bool | None,
     exit_zero: bool | None,
     format_: str,
     output_file: Path | None,
@@ -200,6 +208,7 @@ def check(
             ignore=ignore,
             strict=strict,
             exit_zero=exit_zero,
+            require_artifacts=True if export_dir else require_artifacts,
         )
         project, settings = _load(path, env=env, params=params, overrides=overrides)
         if show_settings:
@@ -431,7 +440,7 @@ def export_command(
     """
 
     def run() -> int:
-        from kedro_servecheck.api import check
+        from kedro_servecheck.api import _check_for_export
         from kedro_servecheck.exporter.backend import ExportOptions
 
         options = ExportOptions(
@@ -444,7 +453,7 @@ def export_command(
             progress=_progress,
         )
         options.progress("load and check")
-        report = check(path, [pipeline] if pipeline else (), input=input_, env=env, params=params)
+        report = _check_for_export(path, pipeline, input=input_, env=env, params=params)
         _export_checked(report, options)
         return 0
 

@@ -18,6 +18,7 @@ import pytest
 
 from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.analysis.graph import ServingGraph
+from kedro_servecheck.analysis.producers import Producers
 from kedro_servecheck.analysis.targets import ServingSpec
 from kedro_servecheck.catalog.resolve import Catalog
 from kedro_servecheck.load.project import Project
@@ -89,10 +90,12 @@ def analysis_of(root: Path, pipeline, inputs, data_input: str, findings) -> Anal
     """An analysis of `pipeline` with the roles `inputs` and the `findings` given, in a
     project of that one pipeline (nothing loaded from disk): for format tests."""
     project = Project(root=root, package="pkg", env="local", pipelines={"inference": pipeline})
+    catalog = Catalog.of(project)
     return Analysis(
         spec=ServingSpec("inference"),
         project=project,
-        catalog=Catalog.of(project),
+        catalog=catalog,
+        producers=Producers(project.pipelines, catalog),
         graph=ServingGraph(pipeline),
         inputs=inputs,
         data_input=data_input,

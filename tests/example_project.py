@@ -17,6 +17,7 @@ import yaml
 from kedro.pipeline import Node, Pipeline
 
 from kedro_servecheck.analysis.analysis import Analysis, analyze
+from kedro_servecheck.analysis.producers import Producers
 from kedro_servecheck.analysis.targets import InputOrigin, ServingSpec
 from kedro_servecheck.catalog.resolve import Catalog
 from kedro_servecheck.lint.engine import review
@@ -73,7 +74,8 @@ def analyze_example(
     )
     origin = InputOrigin.CLI if example.input else None
     spec = ServingSpec("inference", example.input, origin, example.output)
-    analysis = analyze(project, Catalog.of(project), spec)
+    catalog = Catalog.of(project)
+    analysis = analyze(project, catalog, Producers(project.pipelines, catalog), spec)
     settings = settings or Settings()
     options = {**settings.rule_options, rule.code: example.options}
     review([analysis], dataclasses.replace(settings, rule_options=options))

@@ -197,9 +197,9 @@ def test_unknown_pipeline_lists_registered_pipelines(churn, name, suggestion):
 
 
 def test_unknown_env_names_the_folder_and_lists_envs(churn):
-    run = servecheck("check", churn, "--env", "staging")
+    run = servecheck("check", churn, "--env", "qa")
 
-    assert_load_error(run, "staging", "conf/staging", project=churn)
+    assert_load_error(run, "qa", "conf/qa", project=churn)
     (hint,) = [row for row in run.stderr.splitlines() if row.startswith("  hint: ")]
     assert "base" in hint, run.stderr
     assert "local" in hint, run.stderr

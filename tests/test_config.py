@@ -193,10 +193,11 @@ reason = "renamed in the next release"
     assert shown.returncode == 0, shown.stderr
     assert shown.json() == {
         "env": "local",
-        "select": ["SC201", "SC202", "SC203", "SC204", "SC206", "SC207", "SC401"],
+        "select": ["SC201", "SC202", "SC203", "SC204", "SC206", "SC207", "SC208", "SC401"],
         "ignore": ["SC205"],
         "strict": False,
         "exit-zero": False,
+        "require-artifacts": False,
         "severity": {"SC202": "warning"},
         "ignore-findings": [
             {"codes": ["SC206"], "dataset": "calibration", "reason": "renamed in the next release"}

@@ -25,6 +25,17 @@ CLASSIFIER = "data/06_models/classifier.pkl"
 CLASSIFIER_V2 = "data/06_models/classifier_v2.pkl"
 
 
+def serve_classifier_v2(project: Path) -> None:
+    """Point inference at `classifier_v2`, an artifact trained outside the project's
+    pipelines (a notebook): no registered pipeline produces it, so it must be on disk."""
+    with (project / "conf/base/catalog.yml").open("a") as catalog:
+        catalog.write(
+            f"\nclassifier_v2:\n  type: pickle.PickleDataset\n  filepath: {CLASSIFIER_V2}\n"
+        )
+    pipeline = project / "src/churn/pipelines/inference/pipeline.py"
+    pipeline.write_text(pipeline.read_text().replace('"classifier",', '"classifier_v2",'))
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict[str, str]:
     """This interpreter's scripts (servecheck) first on PATH; git and pre-commit isolated."""
@@ -122,12 +133,12 @@ def test_manifest_is_valid_and_both_hooks_check_the_whole_project(env):
 def test_try_repo_system_hook_fails_on_a_missing_artifact_then_passes(tmp_path, env, hook_repo):
     snapshot, _ = hook_repo
     project = project_repo(tmp_path, env, "churn")
-    (project / CLASSIFIER).unlink()
+    serve_classifier_v2(project)
     assert run("git", "add", "-A", cwd=project, env=env).returncode == 0
     try_repo = ("try-repo", str(snapshot), "servecheck-system", "--all-files")
 
     failing = pre_commit(*try_repo, cwd=project, env=env)
-    shutil.copy2(FIXTURES / "churn" / CLASSIFIER, project / CLASSIFIER)
+    shutil.copy2(FIXTURES / "churn" / CLASSIFIER, project / CLASSIFIER_V2)
     passing = pre_commit(*try_repo, cwd=project, env=env)
 
     assert failing.returncode == 1, failing.stdout + failing.stderr
@@ -135,9 +146,23 @@ def test_try_repo_system_hook_fails_on_a_missing_artifact_then_passes(tmp_path, 
     assert "Failed" in failing.stdout
     assert "conf/base/catalog.yml:" in failing.stdout
     assert "SC202 [error]" in failing.stdout
-    assert CLASSIFIER in failing.stdout
+    assert CLASSIFIER_V2 in failing.stdout
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert "Passed" in passing.stdout
+
+
+def test_the_hook_passes_on_a_clone_where_nothing_is_trained_yet(tmp_path, env, hook_repo):
+    """data/ is git-ignored: the trained pickles are not there, training makes them."""
+    snapshot, _ = hook_repo
+    project = project_repo(tmp_path, env, "churn")
+    for pickle in (project / "data/06_models").glob("*.pkl"):
+        pickle.unlink()
+    assert run("git", "add", "-A", cwd=project, env=env).returncode == 0
+    hook = pre_commit(
+        "try-repo", str(snapshot), "servecheck-system", "--all-files", cwd=project, env=env
+    )
+    assert hook.returncode == 0, hook.stdout + hook.stderr
+    assert "Passed" in hook.stdout
 
 
 def test_installed_hook_for_a_project_in_a_subfolder_blocks_the_commit_until_fixed(
@@ -168,11 +193,9 @@ def test_installed_hook_for_a_project_in_a_subfolder_blocks_the_commit_until_fix
     )
     assert commit(repo, env, "initial")[0] == 0
     assert pre_commit("install", cwd=repo, env=env).returncode == 0
-    catalog = project / "conf/base/catalog.yml"
-
     (repo / "README.md").write_text("# Edited\n")
     unrelated = commit(repo, env, "readme only")
-    catalog.write_text(catalog.read_text().replace(CLASSIFIER, CLASSIFIER_V2))
+    serve_classifier_v2(project)
     blocked = commit(repo, env, "serve classifier v2")
     shutil.copy2(project / CLASSIFIER, project / CLASSIFIER_V2)  # as if trained
     fixed = commit(repo, env, "serve classifier v2, trained")

@@ -20,6 +20,7 @@ from kedro_servecheck.analysis.classify import (
     match_free_input,
 )
 from kedro_servecheck.analysis.graph import ServingGraph
+from kedro_servecheck.analysis.producers import Producers
 from kedro_servecheck.analysis.targets import (
     ServingSpec,
     serving_pipeline,
@@ -38,6 +39,7 @@ class Analysis:
     spec: ServingSpec
     project: Project
     catalog: Catalog
+    producers: Producers
     graph: ServingGraph
     inputs: list[FreeInput]
     data_input: str | None
@@ -98,23 +100,6 @@ class Analysis:
             value = value[key]
         return value
 
-    def producers(self, dataset: str) -> list[str]:
-        """Registered pipelines (other than the served one) that produce `dataset`."""
-        return list(self._producers.get(dataset, ()))
-
-    @cached_property
-    def _producers(self) -> dict[str, list[str]]:
-        """Dataset -> the registered pipelines that produce it, sorted: each pipeline's
-        outputs are listed once, not once for every finding that asks."""
-        found: dict[str, list[str]] = {}
-        for name in sorted(self.project.pipelines):
-            registered = self.project.pipelines[name]
-            if name == "__default__" or serving_pipeline(registered) is self.pipeline:
-                continue
-            for dataset in registered.all_outputs():
-                found.setdefault(dataset, []).append(name)
-        return found
-
     def node_location(self, node: Node) -> Location | None:
         """Where the node's function is defined."""
         return function_location(node.func, self.project.root)
@@ -135,7 +120,9 @@ class Analysis:
         return declared.location if declared else self.dataset_location(name)
 
 
-def analyze(project: Project, catalog: Catalog, spec: ServingSpec) -> Analysis:
+def analyze(
+    project: Project, catalog: Catalog, producers: Producers, spec: ServingSpec
+) -> Analysis:
     """Build the graph of `spec`'s pipeline and classify its free inputs (no rule runs here)."""
     registered = project.pipelines[spec.name]
     graph = ServingGraph(serving_pipeline(registered))
@@ -153,6 +140,7 @@ def analyze(project: Project, catalog: Catalog, spec: ServingSpec) -> Analysis:
         spec=spec,
         project=project,
         catalog=catalog,
+        producers=producers,
         graph=graph,
         inputs=classify(free_inputs, catalog, data_input),
         data_input=data_input,

@@ -11,6 +11,7 @@ read: each `credentials: name` stays the name.
 from __future__ import annotations
 
 import copy
+import difflib
 import glob
 from dataclasses import dataclass, field
 from enum import Enum
@@ -68,6 +69,26 @@ class DatasetSpec:
         if not self.is_local:
             return None
         return self.load_path is not None and self.load_path.exists()
+
+    def look_alike(self) -> Path | None:
+        """An existing path one typo away from the configured local one, if any: each part of
+        the path that does not exist replaced by the closest name in its folder."""
+        if not self.is_local or self.filepath is None:
+            return None
+        wanted = Path(get_protocol_and_path(self.filepath)[1])
+        found = Path(wanted.anchor)
+        for part in wanted.parts[1:]:
+            if not (found / part).exists():
+                try:
+                    names = [entry.name for entry in found.iterdir()]
+                except OSError:  # not a folder, or not readable
+                    return None
+                close = difflib.get_close_matches(part, names, n=1, cutoff=0.8)
+                if not close:
+                    return None
+                part = close[0]
+            found = found / part
+        return found if found != wanted else None
 
 
 class CredentialNames(dict[str, Any]):

@@ -4,6 +4,7 @@ suppression comments decide what is reported."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.findings import Finding
@@ -17,7 +18,7 @@ def run_rules(analysis: Analysis, rules: Iterable[Rule], settings: Settings) -> 
     return [
         settings.adjust(finding)
         for rule in rules
-        for finding in rule.check(RuleContext(analysis, settings.options_for(rule)))
+        for finding in rule.check(_context(analysis, rule, settings))
     ]
 
 
@@ -41,7 +42,14 @@ def review(analyses: list[Analysis], settings: Settings) -> None:
         analysis.findings = [f for f in analysis.findings if not suppressions.suppresses(f)]
     in_vain = tuple(suppressions.in_vain({rule.code for rule in rules}))
     for rule in (rule for rule in rules if rule.after_suppressions):
-        context = RuleContext(analyses[0], settings.options_for(rule), in_vain)
+        context = replace(_context(analyses[0], rule, settings), suppressions_in_vain=in_vain)
         analyses[0].findings += [settings.adjust(finding) for finding in rule.check(context)]
     for analysis in analyses:
         analysis.findings = [f for f in analysis.findings if not settings.ignores(f)]
+
+
+def _context(analysis: Analysis, rule: Rule, settings: Settings) -> RuleContext:
+    """What `rule` sees of `analysis` under `settings`."""
+    return RuleContext(
+        analysis, settings.options_for(rule), artifacts_required=settings.require_artifacts
+    )

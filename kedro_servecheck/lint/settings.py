@@ -37,6 +37,7 @@ _KEYS = (
     "ignore",
     "strict",
     "exit-zero",
+    "require-artifacts",
     "severity",
     "ignore-findings",
     "pipelines",
@@ -60,6 +61,7 @@ class Overrides:
     ignore: tuple[str, ...] = ()
     strict: bool | None = None
     exit_zero: bool | None = None
+    require_artifacts: bool | None = None
 
     def __post_init__(self) -> None:
         for name in ("select", "extend_select", "ignore"):
@@ -104,6 +106,7 @@ class Settings:
     selection: RuleSelection = field(default_factory=RuleSelection)
     strict: bool = False
     exit_zero: bool = False
+    require_artifacts: bool = False  # a gate after training: artifacts must be on disk
     severity: Mapping[str, Severity] = field(default_factory=dict)
     ignore_findings: tuple[IgnoredFindings, ...] = ()
     pipelines: Mapping[str, PipelineTable] = field(default_factory=dict)
@@ -126,6 +129,9 @@ class Settings:
             ),
             strict=_first(overrides.strict, table.flag("strict"), False),
             exit_zero=_first(overrides.exit_zero, table.flag("exit-zero"), False),
+            require_artifacts=_first(
+                overrides.require_artifacts, table.flag("require-artifacts"), False
+            ),
             severity=table.severity(),
             ignore_findings=table.ignore_findings(),
             pipelines=table.pipelines(),
@@ -156,6 +162,7 @@ class Settings:
             "ignore": list(self.selection.ignore),
             "strict": self.strict,
             "exit-zero": self.exit_zero,
+            "require-artifacts": self.require_artifacts,
             "severity": {code: severity.value for code, severity in self.severity.items()},
             "ignore-findings": [entry.to_dict() for entry in self.ignore_findings],
             "pipelines": {

@@ -8,6 +8,7 @@ installed here is stubbed (see `registry_import`), and the project records which
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import warnings
@@ -98,8 +99,9 @@ def load_project(
 
     Args:
         path: The project folder or any folder inside it.
-        env: The configuration environment; by default Kedro's default run env, or the base
-            env when that folder does not exist (as in a fresh clone without `conf/local`).
+        env: The configuration environment; by default `KEDRO_ENV`, else Kedro's default run
+            env, or the base env when that folder does not exist (as in a fresh clone without
+            `conf/local`).
         runtime_params: Values that override parameters, as `kedro run --params` gives them.
 
     Raises:
@@ -195,12 +197,17 @@ def _bootstrap(root: Path) -> ProjectMetadata:
 def _choose_env(
     conf_source: Path, root: Path, env: str | None, base: str, default: str | None
 ) -> str:
+    """The env Kedro would run: `--env`, else `KEDRO_ENV`, else the default run env (the base
+    env when that folder is missing, as on a fresh clone without `conf/local`)."""
+    origin = "--env"
+    if not env:
+        env, origin = os.environ.get("KEDRO_ENV") or None, "KEDRO_ENV"
     if env is None:
         return default if default and (conf_source / default).is_dir() else base
     if not (conf_source / env).is_dir():
         available = sorted(p.name for p in conf_source.iterdir() if p.is_dir())
         raise ProjectLoadError(
-            f"Environment '{env}' does not exist",
+            f"Environment '{env}' ({origin}) does not exist",
             where=relative_path(conf_source / env, root),
             hint=f"available environments: {', '.join(available) or 'none'}",
         )

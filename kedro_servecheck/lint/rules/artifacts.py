@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.analysis.classify import Role
+from kedro_servecheck.analysis.producers import Producer
 from kedro_servecheck.catalog.dataset_types import Storage
 from kedro_servecheck.catalog.resolve import DatasetSpec, Source, display_path
 from kedro_servecheck.findings import Finding, Severity
 from kedro_servecheck.lint.rules._examples import MODEL, MODEL_FILE, PREDICT
 from kedro_servecheck.lint.rules.base import Example, Rule, RuleContext
+from kedro_servecheck.load.locations import relative_path
 
 _VERSIONED = MODEL + "  versioned: true\n"
 _VERSION = "2026-01-01T00.00.00.000Z"
@@ -23,28 +25,48 @@ def _is_file_backed(spec: DatasetSpec) -> bool:
     return spec.filepath is not None and not (info and info.storage is Storage.NONE)
 
 
-def _train_hint(analysis: Analysis, dataset: str) -> str:
-    producers = [analysis.name] if analysis.is_pipeline_ml else analysis.producers(dataset)
-    if producers:
-        return f"run `kedro run --pipelines {producers[0]}` to produce it, or fix its filepath"
-    return "produce it (train first), or fix its filepath in the catalog"
+@dataclass(frozen=True)
+class _Absent:
+    """A local persisted input with nothing on disk to load, and the pipelines that make it."""
+
+    spec: DatasetSpec
+    path: str  # as reports show it
+    producers: list[Producer]
+
+    @property
+    def made_by(self) -> str:
+        """`, and no registered pipeline produces it`, or ` (pipeline 'training' makes it)`."""
+        if not self.producers:
+            return ", and no registered pipeline produces it"
+        return f" (pipeline '{self.producers[0].pipeline}' makes it)"
 
 
-def _absent(
-    rule: Rule, ctx: RuleContext, versioned: bool, describe: Callable[[DatasetSpec, str], str]
-) -> Iterator[Finding]:
-    """`rule`'s finding for each local persisted input, versioned or not, that has nothing on
-    disk to load; `describe(spec, path)` words the message."""
+def _absent(ctx: RuleContext, versioned: bool) -> Iterator[_Absent]:
+    """The local persisted inputs, versioned or not, that have nothing on disk to load."""
     analysis = ctx.analysis
     for spec in analysis.persisted_specs():
         if spec.is_local and spec.versioned is versioned and not spec.exists:
-            path = str(display_path(spec, analysis.project.root))
-            yield rule.finding(
-                ctx,
-                describe(spec, path),
-                dataset=spec.name,
-                hint=_train_hint(analysis, spec.name),
-            )
+            shown = str(display_path(spec, analysis.project.root))
+            yield _Absent(spec, shown, analysis.producers.of(spec))
+
+
+def _before_training(ctx: RuleContext, absent: _Absent) -> bool:
+    """Whether `absent` is only not trained yet: a pipeline makes it, the check runs before
+    training, and no version is pinned (training saves a new version, never the pinned one)."""
+    pinned = absent.spec.versioned and absent.spec.version is not None
+    return bool(absent.producers) and not ctx.artifacts_required and not pinned
+
+
+def _missing(rule: Rule, ctx: RuleContext, absent: _Absent, message: str) -> Finding:
+    """`rule`'s finding for an artifact export cannot find, with the likeliest fix."""
+    root = ctx.analysis.project.root
+    if absent.producers:
+        hint = f"run `{absent.producers[0].command}` to produce it, or fix its filepath"
+    elif (close := absent.spec.look_alike()) is not None:
+        hint = f"did you mean {relative_path(close, root)}? (fix its filepath in the catalog)"
+    else:
+        hint = "fix its filepath in the catalog, or register the pipeline that trains it"
+    return rule.finding(ctx, message + absent.made_by, dataset=absent.spec.name, hint=hint)
 
 
 class ArtifactNotPersisted(Rule):
@@ -124,9 +146,10 @@ class ArtifactMissing(Rule):
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        yield from _absent(
-            self, ctx, False, lambda spec, path: f"'{spec.name}' has no file at {path}"
-        )
+        for absent in _absent(ctx, versioned=False):
+            if not _before_training(ctx, absent):
+                message = f"'{absent.spec.name}' has no file at {absent.path}"
+                yield _missing(self, ctx, absent, message)
 
 
 class ArtifactVersionMissing(Rule):
@@ -159,15 +182,16 @@ class ArtifactVersionMissing(Rule):
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        def describe(spec: DatasetSpec, path: str) -> str:
-            missing = (
-                f"its pinned version {spec.version} is missing"
-                if spec.version
-                else "it has no version"
-            )
-            return f"'{spec.name}' is versioned and {missing} under {path}/"
-
-        yield from _absent(self, ctx, True, describe)
+        for absent in _absent(ctx, versioned=True):
+            if not _before_training(ctx, absent):
+                spec = absent.spec
+                missing = (
+                    f"its pinned version {spec.version} is missing"
+                    if spec.version
+                    else ("it has no version")
+                )
+                message = f"'{spec.name}' is versioned and {missing} under {absent.path}/"
+                yield _missing(self, ctx, absent, message)
 
 
 class ArtifactNotFileBacked(Rule):
@@ -339,3 +363,53 @@ class ArtifactVersioned(Rule):
                     f"({display_path(spec, analysis.project.root)}/{spec.version})",
                     dataset=spec.name,
                 )
+
+
+class ArtifactNotTrained(Rule):
+    """Fires when an artifact is not on disk yet, but a registered pipeline produces it.
+
+    ## What it does
+    For a persisted input with nothing on disk (no file, or a versioned one with no
+    version), names the registered pipeline that saves it into that very catalog entry
+    (its own name, a transcoded twin such as `model@pickle`, or a PipelineML's training).
+    Checks that run after training (`require-artifacts = true`, `--require-artifacts`, and
+    every export) report such an artifact as SC202 or SC203 instead.
+
+    ## Why it matters
+    On a fresh clone or in CI, `data/` is git-ignored and nothing is trained yet: the
+    pipeline is servable once its training has run. Export needs the file, so train first.
+
+    ## How to fix
+    Nothing to fix before training: run the pipeline it names (`kedro run --pipelines
+    training`) before `servecheck export`.
+    """
+
+    code = "SC208"
+    name = "artifact-not-trained"
+    severity = Severity.INFO
+    valid = (
+        Example(PREDICT, MODEL, files=MODEL_FILE, input="features", training="train(x) -> model"),
+    )
+    invalid = (
+        Example(
+            PREDICT,
+            MODEL,
+            input="features",
+            training="train(history) -> model",
+            expect_message="'model' is not on disk yet (data/06_models/model.pkl): pipeline",
+            expect_line=1,
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for versioned in (False, True):
+            for absent in _absent(ctx, versioned):
+                if _before_training(ctx, absent):
+                    producer = absent.producers[0]
+                    yield self.finding(
+                        ctx,
+                        f"'{absent.spec.name}' is not on disk yet ({absent.path}): pipeline "
+                        f"'{producer.pipeline}' makes it",
+                        dataset=absent.spec.name,
+                        hint=f"run `{producer.command}` before `servecheck export`",
+                    )

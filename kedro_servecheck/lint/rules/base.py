@@ -109,11 +109,14 @@ class SuppressionInVain:
 class RuleContext:
     """What a rule's `check` sees: the analysed pipeline and the rule's options.
 
+    `artifacts_required`: the check runs after training (`require-artifacts`, or before an
+    export), so an artifact that a pipeline would produce must be on disk already.
     `suppressions_in_vain` is filled only for rules that run after the suppression pass.
     """
 
     analysis: Analysis
     options: Mapping[str, Any] = field(default_factory=dict)
+    artifacts_required: bool = False
     suppressions_in_vain: tuple[SuppressionInVain, ...] = ()
 
 
