@@ -22,7 +22,7 @@ def run(workdir: Path, plan: Plan) -> Section:
     root = generate.scoring(workdir)
     export = [script("servecheck"), "export", root, "--pipeline", "inference", "--force"]
     cases = {  # MLflow puts a logged model's artifacts under ./mlruns: run where they may go
-        "servecheck export": command([*export, "--output", workdir / "model"], cwd=workdir),
+        "servecheck export": command([*export, "--model-dir", workdir / "model"], cwd=workdir),
         "servecheck export --tracking-uri": command(
             [*export, "--tracking-uri", generate.tracking_uri(workdir)], cwd=workdir
         ),

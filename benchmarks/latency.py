@@ -47,7 +47,7 @@ def run(workdir: Path, plan: Plan) -> Section:
                 root,
                 "--pipeline",
                 pipeline,
-                "--output",
+                "--model-dir",
                 models / f"servecheck_{pipeline}",
             ],
             check=True,

@@ -75,8 +75,9 @@ def export(
     path: str | Path = ".",
     pipeline: str | None = None,
     *,
-    output: str | Path | None = None,
+    model_dir: str | Path | None = None,
     input: str | None = None,
+    output: str | None = None,
     env: str | None = None,
     params: dict[str, Any] | None = None,
     sample: str | Path | None = None,
@@ -91,8 +92,9 @@ def export(
     Args:
         path: The Kedro project folder.
         pipeline: The registered pipeline to export (default: the one `check` would pick).
-        output: The folder to write the model to (must not exist unless `force`).
+        model_dir: The folder to write the model to (must not exist unless `force`).
         input: The data input; inferred when not given.
+        output: The output to serve; the pipeline is pruned to what it needs.
         env: The Kedro configuration environment.
         params: Runtime parameters, as `kedro run --params` gives them.
         sample: A CSV, Parquet or JSON file of rows to predict on (the input example).
@@ -107,7 +109,7 @@ def export(
         ServecheckError: Anything else that stops the export; nothing is left behind.
     """
     options = ExportOptions(
-        output=Path(output) if output else None,
+        model_dir=Path(model_dir) if model_dir else None,
         sample=Path(sample) if sample else None,
         verify=verify,
         force=force,
@@ -116,7 +118,7 @@ def export(
         progress=progress or (lambda step: None),
     )
     options.progress("load and check")
-    report = _check_for_export(path, pipeline, input=input, env=env, params=params)
+    report = _check_for_export(path, pipeline, input=input, output=output, env=env, params=params)
     return export_report(report, options)
 
 
@@ -125,12 +127,20 @@ def _check_for_export(
     pipeline: str | None,
     *,
     input: str | None = None,
+    output: str | None = None,
     env: str | None = None,
     params: dict[str, Any] | None = None,
 ) -> Report:
     """The check an export starts with: one pipeline, its artifacts required on disk."""
-    pipelines = [pipeline] if pipeline else ()
-    return check(path, pipelines, input=input, env=env, params=params, require_artifacts=True)
+    return check(
+        path,
+        [pipeline] if pipeline else (),
+        input=input,
+        output=output,
+        env=env,
+        params=params,
+        require_artifacts=True,
+    )
 
 
 def _load(

@@ -222,7 +222,7 @@ def check(
             from kedro_servecheck.exporter.backend import ExportOptions
 
             options = ExportOptions(
-                output=export_dir, sample=sample, verify=True, progress=_progress
+                model_dir=export_dir, sample=sample, verify=True, progress=_progress
             )
             _export_checked(report, options)
         elif export_dir:
@@ -385,8 +385,13 @@ def rule_command(code: str, format_: str) -> None:
 )
 @click.option("--input", "input_", metavar="NAME", help="The data input. Default: inferred.")
 @click.option(
-    "-o",
     "--output",
+    metavar="NAME",
+    help="The output to serve; the pipeline is pruned to what it needs (as in check).",
+)
+@click.option(
+    "-d",
+    "--model-dir",
     type=click.Path(file_okay=False, path_type=Path),
     metavar="DIR",
     help="Write the model to DIR (it must not exist, unless --force).",
@@ -403,7 +408,7 @@ def rule_command(code: str, format_: str) -> None:
     is_flag=True,
     help="Load the model in a fresh process and compare with Kedro's own run.",
 )
-@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("--force", is_flag=True, help="Replace an existing model folder.")
 @click.option("-e", "--env", metavar="ENV", help="Kedro config environment.")
 @click.option(
     "--params",
@@ -423,7 +428,8 @@ def export_command(
     path: Path,
     pipeline: str | None,
     input_: str | None,
-    output: Path | None,
+    output: str | None,
+    model_dir: Path | None,
     sample: Path | None,
     verify: bool,
     force: bool,
@@ -444,7 +450,7 @@ def export_command(
         from kedro_servecheck.exporter.backend import ExportOptions
 
         options = ExportOptions(
-            output=output,
+            model_dir=model_dir,
             sample=sample,
             verify=verify,
             force=force,
@@ -453,7 +459,9 @@ def export_command(
             progress=_progress,
         )
         options.progress("load and check")
-        report = _check_for_export(path, pipeline, input=input_, env=env, params=params)
+        report = _check_for_export(
+            path, pipeline, input=input_, output=output, env=env, params=params
+        )
         _export_checked(report, options)
         return 0
 
@@ -471,7 +479,7 @@ def _export_checked(report: Report, options: ExportOptions) -> None:
     except ExportBlocked:
         _emit(formatter("text"), report, None)
         raise
-    _say_exported(result, options.output)
+    _say_exported(result, options.model_dir)
 
 
 def _say_exported(result: ExportResult, output: Path | None) -> None:

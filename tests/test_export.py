@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import FIXTURES, REPO, python, servecheck
+from conftest import FIXTURES, REPO, edit, python, servecheck
 from export_helpers import model_prediction, native_prediction, read_json
 
 SERVABLE = [
@@ -35,7 +35,7 @@ def _export(fixture: str, pipeline: str, sample: str, target: Path, *extra: str)
         f"fixtures/{fixture}",
         "--pipeline",
         pipeline,
-        "--output",
+        "--model-dir",
         target,
         "--sample",
         f"fixtures/{fixture}/{sample}",
@@ -212,7 +212,7 @@ def test_versioned_artifact_only_the_resolved_version(tmp_path):
 
 def test_blocked_export_leaves_nothing(tmp_path):
     target = tmp_path / "model"
-    run = servecheck("export", "fixtures/broken", "--output", target)
+    run = servecheck("export", "fixtures/broken", "--model-dir", target)
     assert run.returncode == 1
     assert "SC202 artifact-missing" in run.stdout
     assert "not servable" in run.stderr
@@ -251,7 +251,7 @@ def test_failed_verification_leaves_nothing(project_copy, tmp_path):
         ".",
         "--pipeline",
         "inference",
-        "--output",
+        "--model-dir",
         target,
         "--sample",
         CHURN_SAMPLE,
@@ -266,7 +266,7 @@ def test_failed_verification_leaves_nothing(project_copy, tmp_path):
 
 def test_missing_sample_for_an_undeclared_data_input_is_explained(tmp_path):
     run = servecheck(
-        "export", "fixtures/churn", "--pipeline", "inference", "--output", tmp_path / "m"
+        "export", "fixtures/churn", "--pipeline", "inference", "--model-dir", tmp_path / "m"
     )
     assert run.returncode == 2
     assert "--sample" in run.stderr
@@ -400,7 +400,7 @@ def test_input_example_from_the_data_input_catalog_entry(project_copy, tmp_path)
         "inference",
         "--input",
         "customers_to_score",
-        "--output",
+        "--model-dir",
         target,
         "--verify",
     )
@@ -427,7 +427,7 @@ from kedro_servecheck import export
 fsspec.register_implementation("s3", MemoryFileSystem, clobber=True)
 source = {str(FIXTURES / "churn/data/06_models/classifier.pkl")!r}
 fsspec.filesystem("s3").pipe("bucket/models/classifier.pkl", open(source, "rb").read())
-result = export({str(project)!r}, "inference", output={str(target)!r},
+result = export({str(project)!r}, "inference", model_dir={str(target)!r},
                 sample={str(CHURN_SAMPLE)!r}, verify=True)
 print(result.verified, [a.source for a in result.artifacts])
 """
@@ -460,3 +460,26 @@ def test_check_exports_only_when_it_passes(tmp_path):
     assert failing.returncode == 1
     assert "not exporting" in failing.stderr
     assert not (tmp_path / "broken").exists()
+
+
+def test_output_names_the_dataset_to_serve_and_model_dir_the_folder(project_copy, tmp_path):
+    """`--output` means the same in export as in check: the dataset served."""
+    project = project_copy("churn")
+    edit(
+        project,
+        "src/churn/pipelines/inference/pipeline.py",
+        '                name="predict",\n            ),\n',
+        '                name="predict",\n            ),\n'
+        '            Node(func=len, inputs="scaled", outputs="scored_rows", name="count"),\n',
+    )
+    target = tmp_path / "model"
+    args = ("export", project, "--pipeline", "inference", "--sample", CHURN_SAMPLE)
+    two_outputs = servecheck(*args, "--model-dir", target)
+    assert two_outputs.returncode == 1
+    assert "SC002" in two_outputs.stdout
+    served = servecheck(*args, "--output", "predictions", "--model-dir", target, "--verify")
+    assert served.returncode == 0, served.stderr
+    spec = read_json(target / "artifacts/serving/pipeline.json")
+    assert spec["output"] == "predictions"
+    assert "count" not in {node["name"] for node in spec["nodes"]}
+    assert not (tmp_path / "predictions").exists()

@@ -132,7 +132,7 @@ def test_the_check_verdict_matches_what_kedro_and_the_model_do(tmp_path_factory,
         assert native_run_error(root, "inference", "x", sample, root) is not None
         return
     model = root / "model"
-    export = servecheck("export", root, "--output", model, "--sample", sample)
+    export = servecheck("export", root, "--model-dir", model, "--sample", sample)
     assert export.returncode == 0, export.stderr
     predicted = model_prediction(model, sample, root)
     native = native_prediction(root, "inference", "x", sample, root)

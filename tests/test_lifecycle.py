@@ -62,7 +62,7 @@ def test_the_fix_line_names_the_command_that_trains_it(fresh_churn):
 
 def test_export_needs_the_files_and_names_them(fresh_churn, tmp_path):
     target = tmp_path / "model"
-    run = servecheck("export", fresh_churn, "--pipeline", "inference", "--output", target)
+    run = servecheck("export", fresh_churn, "--pipeline", "inference", "--model-dir", target)
     assert run.returncode == 1, run.stderr
     assert "SC202 artifact-missing" in run.stdout
     assert "data/06_models/scaler.pkl (pipeline 'training' makes it)" in run.stdout
@@ -249,7 +249,7 @@ def test_export_packages_the_kedro_env_and_says_so(tmp_path):
         "fixtures/churn",
         "--pipeline",
         "inference",
-        "--output",
+        "--model-dir",
         target,
         "--sample",
         CHURN_SAMPLE,

@@ -105,7 +105,8 @@ class ServingGraph:
                 hint=(
                     f"did you mean {', '.join(close)}?"
                     if close
-                    else f"produced datasets: {', '.join(produced) or 'none'}"
+                    else f"produced datasets: {', '.join(produced) or 'none'} (`--output` names"
+                    " a dataset; `servecheck export` writes the model to --model-dir DIR)"
                 ),
             )
         keep = [name for kind, name in nx.ancestors(self.dag, vertex) if kind == NODE]

@@ -46,7 +46,7 @@ RUNTIME_FILE = "servecheck_model.py"
 class ExportOptions:
     """What to do with the model: where to save it, whether to verify, log and register it."""
 
-    output: Path | None = None
+    model_dir: Path | None = None
     sample: Path | None = None
     verify: bool = False
     force: bool = False
@@ -108,13 +108,15 @@ def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) 
             f"Cannot export with stand-ins for missing packages ({', '.join(sorted(stubbed))})",
             hint="install them here: the model's requirements are read from this environment",
         )
-    if options.output is None and options.tracking_uri is None:
-        raise UsageError("Nothing to export to", hint="pass --output DIR and/or --tracking-uri URI")
-    target = options.output.resolve() if options.output else None
+    if options.model_dir is None and options.tracking_uri is None:
+        raise UsageError(
+            "Nothing to export to", hint="pass --model-dir DIR and/or --tracking-uri URI"
+        )
+    target = options.model_dir.resolve() if options.model_dir else None
     if target is not None and target.exists() and not options.force:
         raise UsageError(
-            f"{options.output} already exists",
-            hint="choose another --output, or pass --force to replace it",
+            f"{options.model_dir} already exists",
+            hint="choose another --model-dir, or pass --force to replace it",
         )
     parent = target.parent if target else Path(tempfile.gettempdir())
     parent.mkdir(parents=True, exist_ok=True)
