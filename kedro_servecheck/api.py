@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ def check(
     output: str | None = None,
     env: str | None = None,
     params: dict[str, Any] | None = None,
+    load_versions: Mapping[str, str] | None = None,
     select: Sequence[str] | None = None,
     extend_select: Sequence[str] = (),
     ignore: Sequence[str] = (),
@@ -48,6 +49,8 @@ def check(
         output: The output to serve; the pipeline is pruned to what it needs.
         env: The Kedro configuration environment.
         params: Runtime parameters, as `kedro run --params` gives them.
+        load_versions: Versions to load of versioned datasets (`--load-versions`), dataset
+            name -> version; by default the newest on disk.
         select: Rule codes or prefixes to run, instead of `select` in `[tool.servecheck]`
             (default `ALL`).
         extend_select: Rule codes or prefixes to run on top of `select`.
@@ -67,7 +70,9 @@ def check(
         strict=strict,
         require_artifacts=require_artifacts,
     )
-    project, settings = _load(path, env=env, params=params, overrides=overrides)
+    project, settings = _load(
+        path, env=env, params=params, load_versions=load_versions, overrides=overrides
+    )
     return _run(project, settings, pipelines, input=input, output=output)
 
 
@@ -80,6 +85,7 @@ def export(
     output: str | None = None,
     env: str | None = None,
     params: dict[str, Any] | None = None,
+    load_versions: Mapping[str, str] | None = None,
     sample: str | Path | None = None,
     verify: bool = False,
     force: bool = False,
@@ -97,6 +103,7 @@ def export(
         output: The output to serve; the pipeline is pruned to what it needs.
         env: The Kedro configuration environment.
         params: Runtime parameters, as `kedro run --params` gives them.
+        load_versions: Versions of versioned artifacts to package (`--load-versions`).
         sample: A CSV, Parquet or JSON file of rows to predict on (the input example).
         verify: Load the model in a fresh process and compare with Kedro's own run.
         force: Replace an existing `output` folder.
@@ -118,7 +125,15 @@ def export(
         progress=progress or (lambda step: None),
     )
     options.progress("load and check")
-    report = _check_for_export(path, pipeline, input=input, output=output, env=env, params=params)
+    report = _check_for_export(
+        path,
+        pipeline,
+        input=input,
+        output=output,
+        env=env,
+        params=params,
+        load_versions=load_versions,
+    )
     return export_report(report, options)
 
 
@@ -130,6 +145,7 @@ def _check_for_export(
     output: str | None = None,
     env: str | None = None,
     params: dict[str, Any] | None = None,
+    load_versions: Mapping[str, str] | None = None,
 ) -> Report:
     """The check an export starts with: one pipeline, its artifacts required on disk."""
     return check(
@@ -139,6 +155,7 @@ def _check_for_export(
         output=output,
         env=env,
         params=params,
+        load_versions=load_versions,
         require_artifacts=True,
     )
 
@@ -148,11 +165,12 @@ def _load(
     *,
     env: str | None = None,
     params: dict[str, Any] | None = None,
+    load_versions: Mapping[str, str] | None = None,
     overrides: Overrides | None = None,
 ) -> tuple[Project, Settings]:
     """The project at `path` and its effective settings (no rule runs)."""
     with contextlib.redirect_stdout(sys.stderr):  # user code may print while it is imported
-        project = load_project(path, env=env, runtime_params=params)
+        project = load_project(path, env, runtime_params=params, load_versions=load_versions)
     return project, Settings.resolve(project, overrides)
 
 

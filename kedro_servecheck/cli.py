@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+import yaml
 
 from kedro_servecheck._version import __version__
 from kedro_servecheck.draw.picture import FORMATS as DRAWINGS
@@ -46,19 +47,50 @@ def cli() -> None:
 def _split_params(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, Any] | None:
-    """`--params a=1,b.c=x` (repeatable) into a nested dict, as `kedro run --params` does."""
-    from omegaconf import OmegaConf
+    """`--params a=1,b.c=x` (repeatable) into a nested dict, by `kedro run --params`'s own
+    parser: keys with dots nest, values are YAML."""
+    from kedro.framework.cli.utils import _split_params as kedro_split_params
 
-    items = [item for value in values for item in value.split(",") if item.strip()]
-    for item in items:
-        if "=" not in item or not item.partition("=")[0].strip():
-            raise click.BadParameter(f"'{item}' is not KEY=VALUE", ctx, param)
-    parsed = OmegaConf.to_container(OmegaConf.from_dotlist([i.strip() for i in items]))
-    return (
-        {str(key): value for key, value in parsed.items()}
-        if isinstance(parsed, dict) and parsed
-        else None
-    )
+    if not values:
+        return None
+    try:
+        parsed = kedro_split_params(ctx, param, ",".join(values))
+    except yaml.YAMLError as exc:  # a value that is not YAML
+        problem = " ".join(str(exc).split())
+        raise click.BadParameter(f"a value is not valid YAML ({problem})", ctx, param) from exc
+    except click.UsageError as exc:  # an item without `=`, an empty key
+        raise click.BadParameter(exc.message, ctx, param) from exc
+    return {str(key): value for key, value in parsed.items()} or None
+
+
+def _split_load_versions(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """`--load-versions model:VERSION[,…]` (repeatable), by `kedro run`'s own parser."""
+    from kedro.framework.cli.utils import KedroCliError
+    from kedro.framework.cli.utils import _split_load_versions as kedro_split_load_versions
+
+    try:
+        return kedro_split_load_versions(ctx, param, ",".join(values))
+    except KedroCliError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from exc
+
+
+_PARAMS = click.option(
+    "--params",
+    multiple=True,
+    callback=_split_params,
+    metavar="K=V[,K=V]",
+    help="Runtime parameters, as for `kedro run --params` (export freezes them into the model).",
+)
+_LOAD_VERSIONS = click.option(
+    "--load-versions",
+    multiple=True,
+    callback=_split_load_versions,
+    metavar="DATASET:VERSION[,…]",
+    help="The version of a versioned dataset to check (and export), as for `kedro run "
+    "--load-versions`. Default: the newest on disk.",
+)
 
 
 def _default_format() -> str:
@@ -92,13 +124,8 @@ def _default_format() -> str:
     metavar="ENV",
     help="Kedro config environment. Default: the run env (local), or base without it.",
 )
-@click.option(
-    "--params",
-    multiple=True,
-    callback=_split_params,
-    metavar="K=V[,K=V]",
-    help="Runtime parameters, as for `kedro run --params`.",
-)
+@_PARAMS
+@_LOAD_VERSIONS
 @click.option(
     "--strict/--no-strict",
     default=None,
@@ -178,6 +205,7 @@ def check(
     output: str | None,
     env: str | None,
     params: dict[str, Any] | None,
+    load_versions: dict[str, str],
     strict: bool | None,
     require_artifacts: bool | None,
     exit_zero: bool | None,
@@ -210,7 +238,9 @@ def check(
             exit_zero=exit_zero,
             require_artifacts=True if export_dir else require_artifacts,
         )
-        project, settings = _load(path, env=env, params=params, overrides=overrides)
+        project, settings = _load(
+            path, env=env, params=params, load_versions=load_versions, overrides=overrides
+        )
         if show_settings:
             specs = _targets(project, settings, pipelines, input_, output)
             shown = settings.to_dict(project.env, specs)
@@ -245,13 +275,8 @@ def check(
     "--output", metavar="NAME", help="The output to serve; the pipeline is pruned to what it needs."
 )
 @click.option("-e", "--env", metavar="ENV", help="Kedro config environment.")
-@click.option(
-    "--params",
-    multiple=True,
-    callback=_split_params,
-    metavar="K=V[,K=V]",
-    help="Runtime parameters, as for `kedro run --params`.",
-)
+@_PARAMS
+@_LOAD_VERSIONS
 @click.option(
     "-f",
     "--format",
@@ -275,6 +300,7 @@ def graph_command(
     output: str | None,
     env: str | None,
     params: dict[str, Any] | None,
+    load_versions: dict[str, str],
     format_: str,
     output_file: Path | None,
     debug: bool,
@@ -291,7 +317,7 @@ def graph_command(
         from kedro_servecheck.draw.picture import Picture, draw, notes
         from kedro_servecheck.report import formatter
 
-        project, settings = _load(path, env=env, params=params)
+        project, settings = _load(path, env=env, params=params, load_versions=load_versions)
         specs = _targets(project, settings, (pipeline,) if pipeline else (), input_, output)
         report = _run(project, settings, [specs[0].name], input=input_, output=output)
         analysis = report.analyses[0]
@@ -410,13 +436,8 @@ def rule_command(code: str, format_: str) -> None:
 )
 @click.option("--force", is_flag=True, help="Replace an existing model folder.")
 @click.option("-e", "--env", metavar="ENV", help="Kedro config environment.")
-@click.option(
-    "--params",
-    multiple=True,
-    callback=_split_params,
-    metavar="K=V[,K=V]",
-    help="Runtime parameters, frozen into the model.",
-)
+@_PARAMS
+@_LOAD_VERSIONS
 @click.option(
     "--tracking-uri",
     metavar="URI",
@@ -435,6 +456,7 @@ def export_command(
     force: bool,
     env: str | None,
     params: dict[str, Any] | None,
+    load_versions: dict[str, str],
     tracking_uri: str | None,
     register: str | None,
     debug: bool,
@@ -460,7 +482,13 @@ def export_command(
         )
         options.progress("load and check")
         report = _check_for_export(
-            path, pipeline, input=input_, output=output, env=env, params=params
+            path,
+            pipeline,
+            input=input_,
+            output=output,
+            env=env,
+            params=params,
+            load_versions=load_versions,
         )
         _export_checked(report, options)
         return 0

@@ -177,15 +177,21 @@ def test_pruned_to_other_outputs(graph, output, nodes):
     assert {node.name for node in graph.pruned_to(output).pipeline.nodes} == nodes
 
 
+PRODUCED = (
+    "produced datasets: clean, features, predictions, report, summary (`--output` names a"
+    " dataset; `servecheck export` writes the model to --model-dir DIR)"
+)
+
+
 @pytest.mark.parametrize(
     ("output", "hint"),
     [
         ("predictons", "did you mean predictions?"),
         ("sumary", "did you mean summary?"),
-        ("zzz", "produced datasets: clean, features, predictions, report, summary"),
+        ("zzz", PRODUCED),
         # free inputs exist in the graph but no node produces them
-        ("raw@pandas", "produced datasets: clean, features, predictions, report, summary"),
-        ("model", "produced datasets: clean, features, predictions, report, summary"),
+        ("raw@pandas", PRODUCED),
+        ("model", PRODUCED),
     ],
 )
 def test_pruned_to_unknown_or_not_produced_raises_usage_error(graph, output, hint):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import difflib
 import glob
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePosixPath
@@ -24,7 +25,7 @@ from kedro.io.core import DatasetError, get_protocol_and_path
 
 from kedro_servecheck.catalog.dataset_types import DatasetType, dataset_type
 from kedro_servecheck.catalog.factory_patterns import FactoryPatterns, is_catch_all
-from kedro_servecheck.errors import ProjectLoadError
+from kedro_servecheck.errors import ProjectLoadError, UsageError
 from kedro_servecheck.load.locations import ConfLocations, Declaration, relative_path
 from kedro_servecheck.load.project import Project
 
@@ -109,7 +110,7 @@ class Catalog:
         config: dict[str, Any],
         project_root: Path,
         locations: ConfLocations | None = None,
-        load_versions: dict[str, str] | None = None,
+        load_versions: Mapping[str, str] | None = None,
     ):
         self.project_root = project_root
         self._locations = locations or ConfLocations()
@@ -137,8 +138,25 @@ class Catalog:
 
     @classmethod
     def of(cls, project: Project) -> Catalog:
-        """The catalog of a loaded project."""
-        return cls(project.catalog_config, project.root, project.catalog_locations)
+        """The catalog of a loaded project, with the versions it pins (`--load-versions`).
+
+        Raises:
+            UsageError: A pinned dataset is not a versioned dataset of the catalog.
+        """
+        catalog = cls(
+            project.catalog_config,
+            project.root,
+            project.catalog_locations,
+            load_versions=project.load_versions,
+        )
+        for name in project.load_versions:
+            if not catalog.spec(name).versioned:
+                raise UsageError(
+                    f"--load-versions pins '{name}', which is not a versioned dataset of the"
+                    " catalog",
+                    hint="name a dataset whose catalog entry has `versioned: true`",
+                )
+        return catalog
 
     @property
     def config(self) -> dict[str, Any]:
@@ -180,7 +198,7 @@ def _spec_from_config(
     source: Source,
     pattern: str | None,
     declared: Declaration | None,
-    load_versions: dict[str, str],
+    load_versions: Mapping[str, str],
 ) -> DatasetSpec:
     declared_type = dataset_type(config.get("type", ""))
     inner = config

@@ -22,7 +22,9 @@ def run_natively(
 
     project = analysis.project
     credentials = CredentialNames(project.credentials())
-    catalog = DataCatalog.from_config(analysis.catalog.config, credentials)
+    catalog = DataCatalog.from_config(
+        analysis.catalog.config, credentials, load_versions=project.load_versions
+    )
     for name in analysis.pipeline.all_outputs():
         catalog[name] = MemoryDataset()
     overrides = params or {}

@@ -58,6 +58,7 @@ class Project:
     registry_location: Location | None = None
     # missing third-party packages stubbed to build the pipelines -> where first imported
     stubbed_packages: dict[str, Location | None] = field(default_factory=dict)
+    load_versions: dict[str, str] = field(default_factory=dict)  # --load-versions
     config_loader: AbstractConfigLoader | None = field(default=None, repr=False)
 
     def credentials(self) -> dict[str, Any]:
@@ -93,7 +94,10 @@ def find_project_root(path: Path) -> Path:
 
 
 def load_project(
-    path: Path | str, env: str | None = None, runtime_params: dict[str, Any] | None = None
+    path: Path | str,
+    env: str | None = None,
+    runtime_params: dict[str, Any] | None = None,
+    load_versions: Mapping[str, str] | None = None,
 ) -> Project:
     """Load the Kedro project at (or above) `path`.
 
@@ -103,13 +107,17 @@ def load_project(
             env, or the base env when that folder does not exist (as in a fresh clone without
             `conf/local`).
         runtime_params: Values that override parameters, as `kedro run --params` gives them.
+        load_versions: The version to load of versioned datasets, as `kedro run
+            --load-versions` gives them (dataset name -> version).
 
     Raises:
         ProjectLoadError: The project cannot be found or loaded; the message says why and where.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Kedro's and the project's deprecation noise
-        return _load(Path(path), env, runtime_params)
+        project = _load(Path(path), env, runtime_params)
+    project.load_versions = dict(load_versions or {})
+    return project
 
 
 def _load(path: Path, env: str | None, runtime_params: dict[str, Any] | None) -> Project:

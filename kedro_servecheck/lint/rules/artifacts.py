@@ -336,7 +336,8 @@ class ArtifactVersioned(Rule):
     The newest version on disk is packaged, not the version history: check it is the one.
 
     ## How to fix
-    Nothing to fix; pin another version in the catalog's load versions to change it.
+    Nothing to fix. To check and export another version, pin it as `kedro run` does:
+    `--load-versions <dataset>:<version>`.
     """
 
     code = "SC207"
@@ -357,11 +358,14 @@ class ArtifactVersioned(Rule):
         analysis = ctx.analysis
         for spec in analysis.persisted_specs():
             if spec.versioned and spec.version and spec.load_path is not None:
+                pinned = spec.name in analysis.project.load_versions
+                how = "pinned with --load-versions" if pinned else "the newest on disk"
                 yield self.finding(
                     ctx,
-                    f"'{spec.name}' will be packaged at version {spec.version} "
+                    f"'{spec.name}' will be packaged at version {spec.version}, {how} "
                     f"({display_path(spec, analysis.project.root)}/{spec.version})",
                     dataset=spec.name,
+                    hint=f"to package another version: --load-versions {spec.name}:VERSION",
                 )
 
 
