@@ -520,6 +520,8 @@ def _say_exported(result: ExportResult, output: Path | None) -> None:
     )
     if result.model_uri:
         click.echo(f"Logged model: {result.model_uri}", err=True)
+    for warning in result.warnings:
+        click.echo(f"servecheck export: warning: {warning}", err=True)
 
 
 def _progress(step: str) -> None:
@@ -536,7 +538,8 @@ def _emit(render: Callable[[Report, bool], str], report: Report, output_file: Pa
 
 def _guarded(run: Callable[[], int], debug: bool) -> int:
     """Run `run`, turning a ServecheckError into one clear message on stderr and its exit
-    code; anything else is a bug in servecheck, said in one line (exit 2)."""
+    code; anything else is a bug in servecheck, said in one line (exit 2). `--debug` adds the
+    traceback and changes nothing else."""
     try:
         return run()
     except ServecheckError as exc:
@@ -546,7 +549,7 @@ def _guarded(run: Callable[[], int], debug: bool) -> int:
         return exc.exit_code
     except Exception as exc:  # a bug in servecheck: say so, short of a traceback
         if debug:
-            raise
+            traceback.print_exc()
         click.echo(
             f"servecheck: internal error: {type(exc).__name__}: {exc}\n"
             "  run again with --debug for the traceback, and report it",

@@ -264,16 +264,6 @@ def test_failed_verification_leaves_nothing(project_copy, tmp_path):
     assert not target.exists()
 
 
-def test_missing_sample_for_an_undeclared_data_input_is_explained(tmp_path):
-    run = servecheck(
-        "export", "fixtures/churn", "--pipeline", "inference", "--model-dir", tmp_path / "m"
-    )
-    assert run.returncode == 2
-    assert "--sample" in run.stderr
-    assert "Traceback" not in run.stderr
-    assert not (tmp_path / "m").exists()
-
-
 def test_tracking_and_registry_with_sqlite(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     run = servecheck(

@@ -27,8 +27,10 @@ from kedro_servecheck.analysis.classify import Role
 from kedro_servecheck.analysis.params_schema import unrepresentable
 from kedro_servecheck.errors import ExportBlocked, UsageError
 from kedro_servecheck.exporter.example import input_example
+from kedro_servecheck.exporter.failures import explained
 from kedro_servecheck.exporter.native import run_natively
 from kedro_servecheck.exporter.requirements import pinned_requirements
+from kedro_servecheck.exporter.signature import model_signature
 from kedro_servecheck.exporter.staging import (
     StagedArtifact,
     frozen_parameters,
@@ -40,6 +42,8 @@ from kedro_servecheck.findings import Severity
 from kedro_servecheck.report import Report
 
 RUNTIME_FILE = "servecheck_model.py"
+_RUN_HINT = "fix that node, or pass a --sample of rows the pipeline can score"
+_LOAD_HINT = "export where the artifacts' packages are installed, as the model will serve"
 
 
 @dataclass
@@ -69,6 +73,7 @@ class ExportResult:
     artifacts: list[StagedArtifact]
     requirements: list[str]
     verified: bool
+    warnings: list[str] = field(default_factory=list)  # what the model lacks, and how to add it
 
 
 def export_report(report: Report, options: ExportOptions) -> ExportResult:
@@ -137,7 +142,6 @@ def _export(
 ) -> ExportResult:
     """Every step of the export, in the temp folder `stage`."""
     import mlflow
-    from mlflow.models import infer_signature
 
     from kedro_servecheck.exporter.runtime import ServedPipeline
 
@@ -160,14 +164,29 @@ def _export(
 
     options.progress("signature")
     example = input_example(analysis, data_input, options.sample)
+    warned = []
+    if example is None:
+        if options.verify:
+            raise UsageError(
+                f"--verify needs an input example: the data input '{data_input}' is not a file"
+                " in the catalog",
+                hint="pass --sample FILE (a CSV, Parquet or JSON file of rows to predict on)",
+            )
+        warned.append(
+            f"no input example for '{data_input}' (not a file in the catalog, no --sample): the "
+            "model checks no request's columns; --sample FILE adds the input schema and example"
+        )
     served = ServedPipeline()
-    served.load(serving)
+    with explained("The packaged artifacts cannot be loaded", (), project.root, _LOAD_HINT):
+        served.load(serving)
     params = {
         key: value
         for key, value in frozen_parameters(analysis).items()
         if unrepresentable(value) is None
     }
-    signature = infer_signature(example, served.run(example), params=params or None)
+    nodes = analysis.pipeline.nodes
+    with explained("The pipeline fails on the input example", nodes, project.root, _RUN_HINT):
+        signature = model_signature(served.run, example, params)
 
     options.progress("save")
     shutil.copy2(Path(__file__).with_name("runtime.py"), stage / RUNTIME_FILE)
@@ -196,11 +215,15 @@ def _export(
         prediction = predict_in_fresh_process(
             stage / "model", example, None, project.package_dir.parent
         )
-        compare(prediction, run_natively(analysis, data_input, example))
+        with explained(
+            "Kedro's own run fails on the input example", nodes, project.root, _RUN_HINT
+        ):
+            expected = run_natively(analysis, data_input, example)
+        compare(prediction, expected)
         verified = True
     if target is not None:
         _move_into_place(stage / "model", target)
-    return ExportResult(analysis.name, target, model_uri, artifacts, requirements, verified)
+    return ExportResult(analysis.name, target, model_uri, artifacts, requirements, verified, warned)
 
 
 def _log(

@@ -22,7 +22,10 @@ from kedro_servecheck.analysis.classify import Role
 from kedro_servecheck.catalog.resolve import DatasetSpec, display_path
 from kedro_servecheck.errors import ExportError
 
-_DROPPED_KEYS = ("credentials", "versioned", "fs_args", "metadata")
+# Never written into the model: secrets (credentials, the filesystem's and the saver's
+# options), and what means nothing for a local copy that is only loaded.
+_DROPPED_KEYS = ("credentials", "versioned", "fs_args", "save_args", "metadata")
+_DROPPED_LOAD_ARGS = ("storage_options", "credentials")
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,10 @@ def _stage_artifact(
     else:
         _fetch(spec, target, credentials)
     entry = {key: value for key, value in inner.items() if key not in _DROPPED_KEYS}
+    if isinstance(entry.get("load_args"), dict):
+        entry["load_args"] = {
+            key: value for key, value in entry["load_args"].items() if key not in _DROPPED_LOAD_ARGS
+        }
     entry["type"] = spec.inner_type.full
     entry[path_key] = relative.as_posix()
     shown = display_path(spec, root) or spec.filepath

@@ -6,6 +6,7 @@ model only works here because the project happens to be importable, verification
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import subprocess
@@ -15,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from kedro_servecheck.errors import VerificationError
+from kedro_servecheck.exporter.compare import differences
 
+_DIFF_LINES = 5  # differences shown when a prediction does not match
 _PREDICT_SCRIPT = """
 import pickle, sys
 import mlflow.pyfunc
@@ -65,24 +68,16 @@ def predict_in_fresh_process(
 
 
 def compare(prediction: Any, expected: Any) -> None:
-    """Raise VerificationError showing the difference unless both are equal."""
-    import numpy as np
-    import pandas as pd
-
-    try:
-        if isinstance(expected, pd.DataFrame):
-            pd.testing.assert_frame_equal(pd.DataFrame(prediction), expected, check_dtype=False)
-        elif isinstance(expected, pd.Series):
-            pd.testing.assert_series_equal(
-                pd.Series(prediction), expected, check_dtype=False, check_names=False
-            )
-        else:
-            np.testing.assert_allclose(np.asarray(prediction), np.asarray(expected))
-    except AssertionError as exc:
+    """Raise VerificationError with a short diff unless both predictions are equal."""
+    found = list(itertools.islice(differences(prediction, expected), _DIFF_LINES + 1))
+    if found:
+        more = "\n  …" if len(found) > _DIFF_LINES else ""
+        diff = "\n".join(f"  {line}" for line in found[:_DIFF_LINES])
         raise VerificationError(
-            f"The exported model's prediction differs from Kedro's own run:\n{exc}",
+            f"The exported model's prediction differs from Kedro's own run "
+            f"(model != Kedro):\n{diff}{more}",
             hint="a node depends on state the model does not carry (files, globals, hooks)",
-        ) from exc
+        )
 
 
 def _isolated_env(project_source: Path) -> dict[str, str]:

@@ -62,9 +62,13 @@ class Project:
     config_loader: AbstractConfigLoader | None = field(default=None, repr=False)
 
     def credentials(self) -> dict[str, Any]:
-        """The real credentials (export and native runs only; the check never reads them)."""
+        """The real credentials, read as Kedro reads them (export and native runs only; the
+        check never reads them). A config loader with nothing loaded yet is falsy: compare
+        it with None."""
+        if self.config_loader is None:
+            return {}
         try:
-            return dict(self.config_loader["credentials"]) if self.config_loader else {}
+            return dict(self.config_loader["credentials"])
         except MissingConfigException:
             return {}
 
