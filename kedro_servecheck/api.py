@@ -90,7 +90,10 @@ def export(
     verify: bool = False,
     force: bool = False,
     tracking_uri: str | None = None,
+    experiment: str | None = None,
+    run_name: str | None = None,
     register: str | None = None,
+    alias: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ExportResult:
     """Check the serving pipeline of the project at `path`, then export it as an MLflow model.
@@ -107,8 +110,13 @@ def export(
         sample: A CSV, Parquet or JSON file of rows to predict on (the input example).
         verify: Load the model in a fresh process and compare with Kedro's own run.
         force: Replace an existing `output` folder.
-        tracking_uri: Log the model to this MLflow tracking server.
-        register: Register the logged model under this name (needs `tracking_uri`).
+        tracking_uri: Log the model to this MLflow tracking server; by default
+            `MLFLOW_TRACKING_URI`, else kedro-mlflow's mlflow.yml, when the model is logged
+            (any tracking argument given, or no `model_dir`).
+        experiment: The experiment to log into (default: mlflow.yml's, else MLflow's).
+        run_name: The name of the run that logs the model.
+        register: Register the logged model under this name.
+        alias: Set this alias on the registered version (`models:/name@alias`).
         progress: Called with the name of each step.
 
     Raises:
@@ -121,7 +129,10 @@ def export(
         verify=verify,
         force=force,
         tracking_uri=tracking_uri,
+        experiment=experiment,
+        run_name=run_name,
         register=register,
+        alias=alias,
         progress=progress or (lambda step: None),
     )
     options.progress("load and check")

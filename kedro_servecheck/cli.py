@@ -441,9 +441,19 @@ def rule_command(code: str, format_: str) -> None:
 @click.option(
     "--tracking-uri",
     metavar="URI",
-    help="Also log the model to this MLflow tracking server (e.g. sqlite:///mlflow.db).",
+    help="Log the model to this MLflow tracking server (e.g. sqlite:///mlflow.db). Default: "
+    "MLFLOW_TRACKING_URI, else server.mlflow_tracking_uri of kedro-mlflow's mlflow.yml.",
 )
+@click.option(
+    "--experiment",
+    metavar="NAME",
+    help="Log into this experiment. Default: tracking.experiment.name of mlflow.yml.",
+)
+@click.option("--run-name", metavar="NAME", help="The name of the run that logs the model.")
 @click.option("--register", metavar="NAME", help="Register the logged model under NAME.")
+@click.option(
+    "--alias", metavar="NAME", help="Set this alias on the registered version (models:/NAME@ALIAS)."
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def export_command(
     path: Path,
@@ -458,7 +468,10 @@ def export_command(
     params: dict[str, Any] | None,
     load_versions: dict[str, str],
     tracking_uri: str | None,
+    experiment: str | None,
+    run_name: str | None,
     register: str | None,
+    alias: str | None,
     debug: bool,
 ) -> None:
     """Check the pipeline, then export it as an MLflow pyfunc model (models-from-code).
@@ -477,7 +490,10 @@ def export_command(
             verify=verify,
             force=force,
             tracking_uri=tracking_uri,
+            experiment=experiment,
+            run_name=run_name,
             register=register,
+            alias=alias,
             progress=_progress,
         )
         options.progress("load and check")

@@ -37,6 +37,8 @@ from kedro_servecheck.exporter.staging import (
     stage_serving,
     write_json,
 )
+from kedro_servecheck.exporter.tracking import Tracking, log_model, tracking_for
+from kedro_servecheck.exporter.tracking import start as start_tracking
 from kedro_servecheck.exporter.verify import compare, predict_in_fresh_process
 from kedro_servecheck.findings import Severity
 from kedro_servecheck.report import Report
@@ -55,12 +57,21 @@ class ExportOptions:
     verify: bool = False
     force: bool = False
     tracking_uri: str | None = None
+    experiment: str | None = None
+    run_name: str | None = None
     register: str | None = None
+    alias: str | None = None
     progress: Callable[[str], None] = field(default=lambda step: None)
 
     def __post_init__(self) -> None:
-        if self.register and not self.tracking_uri:
-            raise UsageError("--register needs --tracking-uri", hint="pass the tracking server URI")
+        if self.alias and not self.register:
+            raise UsageError("--alias needs --register", hint="pass --register NAME --alias NAME")
+
+    @property
+    def logs(self) -> bool:
+        """Whether the model is logged to a tracking server (not only saved to --model-dir)."""
+        asked = (self.tracking_uri, self.experiment, self.run_name, self.register, self.alias)
+        return any(asked) or self.model_dir is None
 
 
 @dataclass
@@ -113,9 +124,15 @@ def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) 
             f"Cannot export with stand-ins for missing packages ({', '.join(sorted(stubbed))})",
             hint="install them here: the model's requirements are read from this environment",
         )
-    if options.model_dir is None and options.tracking_uri is None:
-        raise UsageError(
-            "Nothing to export to", hint="pass --model-dir DIR and/or --tracking-uri URI"
+    tracking = None
+    if options.logs:
+        tracking = tracking_for(
+            analysis.project,
+            options.tracking_uri,
+            options.experiment,
+            options.run_name,
+            options.register,
+            options.alias,
         )
     target = options.model_dir.resolve() if options.model_dir else None
     if target is not None and target.exists() and not options.force:
@@ -129,7 +146,7 @@ def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) 
         tempfile.TemporaryDirectory(prefix=".servecheck-export-", dir=parent) as stage,
         _quiet_mlflow(),
     ):
-        return _export(analysis, data_input, report, options, Path(stage), target)
+        return _export(analysis, data_input, report, options, tracking, Path(stage), target)
 
 
 def _export(
@@ -137,6 +154,7 @@ def _export(
     data_input: str,
     report: Report,
     options: ExportOptions,
+    tracking: Tracking | None,
     stage: Path,
     target: Path | None,
 ) -> ExportResult:
@@ -199,14 +217,21 @@ def _export(
         "pip_requirements": requirements,
         "metadata": {"servecheck": provenance},
     }
-    if options.tracking_uri:
-        # The store resolves its default artifact root (./mlruns) against the working directory
-        # when it is first used: here, not in the temp folder the model is saved from.
-        mlflow.set_tracking_uri(options.tracking_uri)
-        mlflow.MlflowClient().search_experiments(max_results=1)
+    if tracking is not None:
+        start_tracking(tracking)
     with _inside(stage), _env(MLFLOW_UV_AUTO_DETECT="false"):
         mlflow.pyfunc.save_model(path="model", **save_args)
-        model_uri = _log(analysis, options, save_args, provenance) if options.tracking_uri else None
+        model_uri = None
+        if tracking is not None:
+            options.progress("log")
+            model_uri = log_model(
+                tracking,
+                analysis.name,
+                save_args,
+                frozen_parameters(analysis),
+                _tags(provenance),
+                serving / "report.json",
+            )
     _scrub_absolute_paths(stage / "model", [stage, project.root])
 
     verified = False
@@ -226,24 +251,18 @@ def _export(
     return ExportResult(analysis.name, target, model_uri, artifacts, requirements, verified, warned)
 
 
-def _log(
-    analysis: Analysis,
-    options: ExportOptions,
-    save_args: dict[str, Any],
-    provenance: dict[str, Any],
-) -> str:
-    import mlflow
-
+def _tags(provenance: dict[str, Any]) -> dict[str, str]:
+    """The provenance as MLflow tags; what is unknown (no git) is left out."""
+    dirty = provenance["git_dirty"]
     tags = {
-        "servecheck.pipeline": analysis.name,
-        "servecheck.version": __version__,
-        "git.sha": str(provenance["git_sha"]),
-        "git.dirty": str(provenance["git_dirty"]),
+        "servecheck.pipeline": provenance["pipeline"],
+        "servecheck.version": provenance["servecheck_version"],
+        "servecheck.env": provenance["env"],
+        "kedro.version": provenance["kedro_version"],
+        "git.sha": provenance["git_sha"],
+        "git.dirty": None if dirty is None else str(dirty).lower(),
     }
-    info = mlflow.pyfunc.log_model(
-        name=analysis.name, registered_model_name=options.register, tags=tags, **save_args
-    )
-    return str(info.model_uri)
+    return {key: value for key, value in tags.items() if value is not None}
 
 
 def _provenance(analysis: Analysis, artifacts: list[StagedArtifact]) -> dict[str, Any]:
