@@ -145,3 +145,33 @@ def test_verify_compares_any_prediction_and_shows_where_it_differs():
         compare(labels.assign(label=["churn", "churn"]), labels)
     assert "prediction['label'][1]: 'churn' != 'stay'" in raised.value.what
     assert raised.value.exit_code == 1
+
+
+def _frozen_churn(project_copy, frozen: str):
+    project = project_copy("churn")
+    with (project / "pyproject.toml").open("a") as pyproject:
+        pyproject.write(f"\n[tool.servecheck.pipelines.inference]\nfrozen = {frozen}\n")
+    return project
+
+
+def test_frozen_parameters_stay_out_of_the_params_schema(project_copy, tmp_path):
+    project = _frozen_churn(project_copy, '["features"]')
+    check = servecheck("check", project, "--format", "json")
+    (features,) = [f for f in check.json()["findings"] if f["dataset"] == "params:features"]
+    assert "kept frozen by [tool.servecheck.pipelines]" in features["message"]
+    target = tmp_path / "model"
+    run = servecheck("export", project, "--model-dir", target, "--sample", CHURN_SAMPLE)
+    assert run.returncode == 0, run.stderr
+    assert {p["name"] for p in json.loads(_signature(target)["params"])} == {"threshold"}
+    frozen = model_prediction(target, CHURN_SAMPLE, tmp_path)
+    asked = model_prediction(target, CHURN_SAMPLE, tmp_path, params={"features": ["tenure"]})
+    pd.testing.assert_frame_equal(asked, frozen)  # MLflow drops a param outside the schema
+
+
+def test_freezing_a_name_that_is_not_a_parameter_input_says_so(project_copy):
+    project = _frozen_churn(project_copy, '["feature"]')
+    run = servecheck("check", project)
+    assert run.returncode == 2
+    assert "freezes 'feature', which is not a parameter input of the pipeline" in run.stderr
+    assert "(did you mean 'features'?)" in run.stderr
+    assert "pyproject.toml:" in run.stderr

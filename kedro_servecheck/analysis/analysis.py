@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -20,6 +21,7 @@ from kedro_servecheck.analysis.classify import (
     match_free_input,
 )
 from kedro_servecheck.analysis.graph import ServingGraph
+from kedro_servecheck.analysis.params_schema import unrepresentable
 from kedro_servecheck.analysis.producers import Producers
 from kedro_servecheck.analysis.targets import (
     ServingSpec,
@@ -27,6 +29,7 @@ from kedro_servecheck.analysis.targets import (
     training_pipeline,
 )
 from kedro_servecheck.catalog.resolve import Catalog, DatasetSpec
+from kedro_servecheck.errors import UsageError
 from kedro_servecheck.findings import Finding, Location
 from kedro_servecheck.load.locations import function_location
 from kedro_servecheck.load.project import Project
@@ -100,6 +103,21 @@ class Analysis:
             value = value[key]
         return value
 
+    def frozen_parameters(self) -> dict[str, Any]:
+        """`{"threshold": 0.5, "eu.horizon": 7}`: every parameter input's value, frozen at
+        export."""
+        return {
+            free.name.removeprefix("params:"): self.parameter_value(free.name)
+            for free in self.with_role(Role.PARAMETER)
+            if free.name in self.parameter_names and free.name != "parameters"
+        }
+
+    def overridable(self, name: str) -> bool:
+        """Whether a request may override the parameter `name` (`threshold`): its value fits
+        an MLflow params schema, and `frozen` in [tool.servecheck.pipelines] does not keep it."""
+        value = self.parameter_value(f"params:{name}")
+        return name not in self.spec.frozen and unrepresentable(value) is None
+
     def node_location(self, node: Node) -> Location | None:
         """Where the node's function is defined."""
         return function_location(node.func, self.project.root)
@@ -131,6 +149,7 @@ def analyze(
         pruned_outputs = graph.outputs
         graph = graph.pruned_to(spec.output)
     free_inputs = graph.free_inputs
+    _check_frozen(project, spec, free_inputs)
     if spec.input:
         data_input = match_free_input(spec.input, free_inputs)
     else:
@@ -147,3 +166,20 @@ def analyze(
         training=training_pipeline(registered),
         pruned_outputs=pruned_outputs,
     )
+
+
+def _check_frozen(project: Project, spec: ServingSpec, free_inputs: list[str]) -> None:
+    """Each parameter `frozen` names must be a parameter input of the pipeline."""
+    parameters = sorted(
+        name.removeprefix("params:") for name in free_inputs if name.startswith("params:")
+    )
+    for name in spec.frozen:
+        if name not in parameters:
+            close = difflib.get_close_matches(name, parameters, n=1)
+            raise UsageError(
+                f"[tool.servecheck.pipelines.{spec.name}] freezes '{name}', which is not a "
+                "parameter input of the pipeline"
+                + (f" (did you mean '{close[0]}'?)" if close else ""),
+                where=project.pyproject.where("pipelines", spec.name, key="frozen"),
+                hint=f"its parameter inputs: {', '.join(parameters) or 'none'}",
+            )

@@ -30,10 +30,12 @@ class InputOrigin(str, Enum):
 
 @dataclass(frozen=True)
 class PipelineTable:
-    """A `[tool.servecheck.pipelines.<name>]` table: the data input and output it names."""
+    """A `[tool.servecheck.pipelines.<name>]` table: the data input and output it names, and
+    the parameters that stay frozen (no request may override them)."""
 
     input: str | None = None
     output: str | None = None
+    frozen: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class ServingSpec:
     input: str | None = None
     input_origin: InputOrigin | None = None
     output: str | None = None
+    frozen: tuple[str, ...] = ()  # parameters left out of the params schema
 
 
 class PipelineML(Protocol):
@@ -124,7 +127,7 @@ def _spec(
         chosen, origin = pipeline.input_name, InputOrigin.PIPELINE_ML
     else:
         chosen, origin = None, None
-    return ServingSpec(name, chosen, origin, output or table.output)
+    return ServingSpec(name, chosen, origin, output or table.output, table.frozen)
 
 
 def _listing(registered: Mapping[str, Pipeline]) -> str:

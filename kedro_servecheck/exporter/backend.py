@@ -24,7 +24,6 @@ from typing import Any
 from kedro_servecheck._version import __version__
 from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.analysis.classify import Role
-from kedro_servecheck.analysis.params_schema import unrepresentable
 from kedro_servecheck.errors import ExportBlocked, UsageError
 from kedro_servecheck.exporter.example import input_example
 from kedro_servecheck.exporter.failures import explained
@@ -33,7 +32,6 @@ from kedro_servecheck.exporter.requirements import pinned_requirements
 from kedro_servecheck.exporter.signature import model_signature
 from kedro_servecheck.exporter.staging import (
     StagedArtifact,
-    frozen_parameters,
     stage_serving,
     write_json,
 )
@@ -199,8 +197,8 @@ def _export(
         served.load(serving)
     params = {
         key: value
-        for key, value in frozen_parameters(analysis).items()
-        if unrepresentable(value) is None
+        for key, value in analysis.frozen_parameters().items()
+        if analysis.overridable(key)
     }
     nodes = analysis.pipeline.nodes
     with explained("The pipeline fails on the input example", nodes, project.root, _RUN_HINT):
@@ -228,7 +226,7 @@ def _export(
                 tracking,
                 analysis.name,
                 save_args,
-                frozen_parameters(analysis),
+                analysis.frozen_parameters(),
                 _tags(provenance),
                 serving / "report.json",
             )

@@ -18,7 +18,6 @@ from typing import Any
 from kedro.io.core import get_protocol_and_path
 
 from kedro_servecheck.analysis.analysis import Analysis
-from kedro_servecheck.analysis.classify import Role
 from kedro_servecheck.catalog.resolve import DatasetSpec, display_path
 from kedro_servecheck.errors import ExportError
 
@@ -56,17 +55,9 @@ def stage_serving(
         staged.append(artifact)
         catalog[spec.name] = entry
     write_json(serving / "catalog.yml", catalog)
-    write_json(serving / "parameters.yml", frozen_parameters(analysis))
+    write_json(serving / "parameters.yml", analysis.frozen_parameters())
     write_json(serving / "pipeline.json", pipeline_spec(analysis))
     return staged
-
-
-def frozen_parameters(analysis: Analysis) -> dict[str, Any]:
-    """`{"threshold": 0.5, "eu.horizon": 7}`: every parameter input's value."""
-    return {
-        free.name.removeprefix("params:"): analysis.parameter_value(free.name)
-        for free in analysis.with_role(Role.PARAMETER)
-    }
 
 
 def pipeline_spec(analysis: Analysis) -> dict[str, Any]:

@@ -43,7 +43,7 @@ _KEYS = (
     "pipelines",
     "rules",
 )
-_PIPELINE_KEYS = ("input", "output")
+_PIPELINE_KEYS = ("input", "output", "frozen")
 _IGNORE_FINDINGS_KEYS = ("codes", "dataset", "pipeline", "reason")
 _SEVERITIES = ", ".join(f'"{severity.value}"' for severity in Severity)
 
@@ -168,7 +168,11 @@ class Settings:
             "pipelines": {
                 spec.name: {
                     key: value
-                    for key, value in (("input", spec.input), ("output", spec.output))
+                    for key, value in (
+                        ("input", spec.input),
+                        ("output", spec.output),
+                        ("frozen", list(spec.frozen)),
+                    )
                     if value
                 }
                 for spec in specs
@@ -335,18 +339,22 @@ class _FileSettings:
             )
         for name, table in tables.items():
             for key, value in table.items():
-                if key in _PIPELINE_KEYS and isinstance(value, str):
+                fits = _is_strings(value) if key == "frozen" else isinstance(value, str)
+                if key in _PIPELINE_KEYS and fits:
                     continue
                 close = difflib.get_close_matches(key, _PIPELINE_KEYS, n=1)
                 raise UsageError(
                     f"[tool.servecheck.pipelines.{name}] has `{key} = {value!r}`: it accepts only"
-                    " `input` and `output`, each a dataset name"
+                    " `input` and `output`, each a dataset name, and `frozen`, a list of"
+                    " parameter names"
                     + (f" (did you mean `{close[0]}`?)" if close and close[0] != key else ""),
-                    where=self._where("pipelines", name),
-                    hint='for example: input = "customers_to_score"',
+                    where=self._where("pipelines", name, key=key),
+                    hint='for example: input = "customers_to_score", frozen = ["features"]',
                 )
         return {
-            name: PipelineTable(table.get("input"), table.get("output"))
+            name: PipelineTable(
+                table.get("input"), table.get("output"), tuple(table.get("frozen", ()))
+            )
             for name, table in tables.items()
         }
 

@@ -142,7 +142,11 @@ class ParameterFrozen(Rule):
         analysis = ctx.analysis
         for name in _defined(analysis):
             value = analysis.parameter_value(name)
-            override = "" if unrepresentable(value) else "; a request may override it"
+            key = name.removeprefix("params:")
+            if key in analysis.spec.frozen:
+                override = "; kept frozen by [tool.servecheck.pipelines] (no request overrides it)"
+            else:
+                override = "; a request may override it" if analysis.overridable(key) else ""
             yield self.finding(
                 ctx,
                 f"'{name}' = {_short(value)} is frozen at export{override}",
@@ -185,7 +189,7 @@ class ParameterUnrepresentable(Rule):
         analysis = ctx.analysis
         for name in _defined(analysis):
             problem = unrepresentable(analysis.parameter_value(name))
-            if problem:
+            if problem and name.removeprefix("params:") not in analysis.spec.frozen:
                 yield self.finding(
                     ctx,
                     f"'{name}' cannot be overridden per request: {problem}",
