@@ -33,13 +33,14 @@ NODES_FILE = "src/example/nodes.py"
 
 
 class ExamplePipelineML(Pipeline):
-    """A kedro-mlflow-style PipelineML: training nodes, an inference pipeline, an input name;
-    none of kedro-mlflow's construction checks."""
+    """A kedro-mlflow-style PipelineML: training nodes, an inference pipeline, an input name,
+    kedro-mlflow's default `log_model_kwargs`; none of its construction checks."""
 
     def __init__(self, nodes: list[Node], *, inference: Pipeline, input_name: str | None):
         super().__init__(nodes)
         self.inference = inference
         self.input_name = input_name
+        self.log_model_kwargs = dict(kedro_mlflow_stand_in.PipelineML.LOG_MODEL_KWARGS_DEFAULT)
 
 
 def analyze_example(
@@ -77,7 +78,9 @@ def analyze_example(
         stubbed_packages=dict.fromkeys(n for n in example.stubbed if n not in stood_in),
         stood_in_packages=dict.fromkeys(stood_in),
     )
-    origin = InputOrigin.CLI if example.input else None
+    origin = None  # a PipelineML's input_name, else --input
+    if example.input:
+        origin = InputOrigin.PIPELINE_ML if example.training else InputOrigin.CLI
     spec = ServingSpec("inference", example.input, origin, example.output)
     analysis = analyze(project, Catalog.of(project), spec)
     settings = settings or Settings()

@@ -1,14 +1,17 @@
-"""kedro-mlflow's PipelineML as kedro-mlflow really behaves: its construction errors whole,
-and the stand-in where kedro-mlflow is not installed (SC503).
+"""kedro-mlflow's PipelineML as kedro-mlflow really behaves: its `input_name` (SC502), its
+construction errors whole, and the stand-in where kedro-mlflow is not installed (SC503).
 
-What servecheck reports is set against what really happens with kedro-mlflow installed
-(`kedro registry list` on a copy of the fixture in tmp_path). The stand-in is tested in this
-environment with kedro-mlflow hidden (tests/without_kedro_mlflow), and in pre-commit's
+Each verdict is set against what really happens with kedro-mlflow installed, on a copy of the
+fixture in tmp_path: `kedro registry list` (a refused PipelineML), `kedro run` of the PipelineML
+with kedro-mlflow's hook (it logs a model, or fails; `conf/local/mlflow.yml` puts the runs in a
+sqlite database in the copy). The stand-in is tested
+in this environment with kedro-mlflow hidden (tests/without_kedro_mlflow), and in pre-commit's
 isolated environment, where it is not installed (tests/test_precommit.py).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,10 +19,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Run, edit, servecheck
+from conftest import FIXTURES, REPO, Run, edit, servecheck
 
-GOOD = "pipelineml"
+GOOD, BAD = "pipelineml", "pipelineml_bad_input"
 GOOD_REGISTRY = "src/review_sentiment/pipeline_registry.py"
+BAD_REGISTRY = "src/pipelineml_bad_input/pipeline_registry.py"
+BAD_PIPELINE = "src/pipelineml_bad_input/pipelines/ml_app/pipeline.py"
+RAW_TEXT_ENTRY = """raw_text:
+  type: pandas.CSVDataset
+  filepath: data/01_raw/reviews.csv
+"""
 PLAIN_LOGGING = """\
 version: 1
 disable_existing_loggers: False
@@ -27,11 +36,34 @@ formatters: {plain: {format: "%(levelname)s %(name)s: %(message)s"}}
 handlers: {console: {class: logging.StreamHandler, formatter: plain, stream: ext://sys.stdout}}
 root: {handlers: [console], level: INFO}
 """
+SIGNATURE_NONE = [
+    (
+        BAD_REGISTRY,
+        'input_name="cleaned_text",',
+        'input_name="cleaned_text",\n        log_model_kwargs={"signature": None},',
+    )
+]
 WITHOUT_KEDRO_MLFLOW = {
     "PYTHONPATH": os.pathsep.join(
         filter(None, [str(REPO / "tests/without_kedro_mlflow"), os.environ.get("PYTHONPATH")])
     )
 }
+_LOGGED_MODELS = """
+import json, sys, warnings
+warnings.simplefilter("ignore")
+import mlflow, pandas as pd
+mlflow.set_tracking_uri(sys.argv[1])
+experiments = [e.experiment_id for e in mlflow.search_experiments()]
+models = mlflow.search_logged_models(experiment_ids=experiments, output_format="list")
+found = []
+for logged in models:
+    model = mlflow.pyfunc.load_model(logged.model_uri)
+    prediction = model.predict(pd.read_csv(sys.argv[2]).head(5))
+    schema = model.metadata.get_input_schema()  # None: logged without a signature
+    found.append({"inputs": schema.input_names() if schema else None,
+                  "columns": list(prediction.columns), "rows": len(prediction)})
+print(json.dumps(found))
+"""
 
 
 def kedro(project: Path, *args: str) -> Run:
@@ -47,6 +79,24 @@ def kedro(project: Path, *args: str) -> Run:
         env={**os.environ, "KEDRO_LOGGING_CONFIG": str(logging), "PYTHONWARNINGS": "ignore"},
     )
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+def logged_models(project: Path, sample: str) -> list[dict]:
+    """The models logged in the project's sqlite store, each loaded and predicting on `sample`."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOGGED_MODELS, f"sqlite:///{project}/mlflow.db", sample],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},  # cloudpickle: nodes by name
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def sc502(report: dict) -> list[dict]:
+    return [f for f in report["findings"] if f["code"] == "SC502"]
 
 
 # kedro-mlflow's construction errors, whole
@@ -145,7 +195,11 @@ def test_kedro_mlflow_is_hidden_by_the_test_helper():
     assert done.stdout.split() == ["None", "False", "0"], done.stderr
 
 
-@pytest.mark.parametrize(("fixture", "edits"), [(GOOD, [])], ids=["pipelineml"])
+@pytest.mark.parametrize(
+    ("fixture", "edits"),
+    [(GOOD, []), (BAD, []), (BAD, SIGNATURE_NONE)],
+    ids=["pipelineml", "bad-input", "bad-input-signature-none"],
+)
 def test_the_stand_in_reports_what_kedro_mlflow_reports(project_copy, fixture, edits):
     project = project_copy(fixture)
     for file, old, new in edits:
@@ -159,7 +213,8 @@ def test_the_stand_in_reports_what_kedro_mlflow_reports(project_copy, fixture, e
     (info,) = [f for f in with_stand_in["findings"] if f["code"] == "SC503"]
     assert info["severity"] == "info"
     assert "kedro-mlflow is not installed here" in info["message"]
-    assert info["location"] == {"path": GOOD_REGISTRY, "line": 8}
+    registry = GOOD_REGISTRY if fixture == GOOD else BAD_REGISTRY
+    assert info["location"] == {"path": registry, "line": 4 if fixture == BAD else 8}
     assert [f["code"] for f in with_stand_in["findings"]].count("SC402") == 0
     assert not any(f["code"] == "SC503" for f in without["findings"])
     assert with_stand_in["pipelines"] == without["pipelines"]
@@ -180,3 +235,99 @@ def test_the_stand_in_refuses_a_pipelineml_as_kedro_mlflow_does(project_copy, ch
     assert installed.returncode == stood_in.returncode == 2
     assert "KedroMlflowPipelineMLError" in stood_in.stderr
     assert stood_in.stderr == installed.stderr
+
+
+# SC502: the verdict, and what kedro-mlflow's hook does with the same PipelineML
+
+AGREEMENT = [
+    pytest.param(GOOD, [], None, "", id="training-input-persisted"),
+    pytest.param(
+        BAD,
+        [],
+        "is an in-memory intermediate of the training pipeline",
+        "Data for MemoryDataset has not been saved yet",
+        id="in-memory-intermediate",
+    ),
+    pytest.param(BAD, SIGNATURE_NONE, None, "", id="in-memory-intermediate-signature-none"),
+    pytest.param(
+        BAD,
+        [
+            (
+                BAD_PIPELINE,
+                '"label_encoder", "cleaned_text"], "predictions"',
+                '"label_encoder", "new_text"], "predictions"',
+            ),
+            (BAD_REGISTRY, 'input_name="cleaned_text"', 'input_name="new_text"'),
+        ],
+        "is neither in the catalog nor made by the training pipeline",
+        "Dataset 'new_text' not found in the catalog",
+        id="absent-from-training",
+    ),
+    pytest.param(
+        GOOD,
+        [("conf/base/catalog.yml", RAW_TEXT_ENTRY, "")],
+        "fails before its first node",
+        "Pipeline input(s) {'raw_text'} not found in the DataCatalog",
+        id="training-input-undeclared",
+    ),
+]
+
+
+@pytest.mark.parametrize(("fixture", "edits", "verdict", "quoted"), AGREEMENT)
+def test_sc502_agrees_with_kedro_mlflow_s_hook(project_copy, fixture, edits, verdict, quoted):
+    """No SC502: `kedro run` logs a model that loads and predicts. SC502: the run fails with
+    the error that the finding quotes (`quoted`), and no model is logged."""
+    project = project_copy(fixture)
+    for file, old, new in edits:
+        edit(project, file, old, new)
+
+    checked = servecheck("check", project, "--format", "json")
+    trained = kedro(project, "run", "--pipelines", "training_ml")
+
+    found = sc502(checked.json())
+    output = trained.stdout + trained.stderr
+    good = fixture == GOOD
+    sample = "data/01_raw/reviews_sample.csv" if good else "data/01_raw/instances.csv"
+    if verdict is None:
+        assert checked.returncode == 0, checked.stdout
+        assert found == []
+        assert trained.returncode == 0, output[-3000:]
+        (model,) = logged_models(project, sample)
+        assert model["inputs"] == (["text"] if good else None)  # signature: auto | None
+        assert model["columns"] == (["label", "probability"] if good else ["prediction"])
+        assert model["rows"] == 5
+    else:
+        assert checked.returncode == 1
+        (finding,) = found
+        assert verdict in finding["message"]
+        assert quoted in finding["message"]
+        assert finding["severity"] == "error"
+        assert trained.returncode == 1
+        assert quoted in output
+        assert logged_models(project, sample) == []
+
+
+def test_sc502_points_at_the_registry_and_the_bad_fixture_reports_only_it():
+    run = servecheck("check", FIXTURES / BAD, "--format", "json")
+
+    assert run.returncode == 1
+    report = run.json()
+    (finding,) = report["findings"]
+    assert finding["code"] == "SC502"
+    assert finding["rule"] == "pipelineml-input-name"
+    assert finding["dataset"] == "cleaned_text"
+    assert finding["location"] == {"path": BAD_REGISTRY, "line": 9}  # def register_pipelines
+    (pipeline,) = report["pipelines"]
+    assert pipeline["name"] == "training_ml"
+    assert pipeline["data_input"] == "cleaned_text"
+
+
+def test_the_good_fixture_serves_the_data_training_starts_from():
+    run = servecheck("check", FIXTURES / GOOD, "--format", "json")
+
+    assert run.returncode == 0, run.stdout
+    (pipeline,) = run.json()["pipelines"]
+    inputs = {i["name"]: i for i in pipeline["inputs"]}
+    assert inputs["raw_text"]["role"] == "data"
+    assert inputs["raw_text"]["filepath"] == "data/01_raw/reviews.csv"
+    assert run.json()["findings"] == []

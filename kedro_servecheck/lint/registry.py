@@ -53,6 +53,7 @@ ALL_RULES: tuple[Rule, ...] = (
     imports.NodeFunctionNotImportable(),
     imports.DependencyStubbed(),
     pipelineml.PipelineMLFreeInput(),
+    pipelineml.PipelineMLInputName(),
     pipelineml.KedroMlflowStandIn(),
     meta.UnusedSuppression(),
 )
