@@ -75,3 +75,12 @@ class VerificationError(ExportError):
     """The exported model does not load, or does not predict what Kedro predicts."""
 
     exit_code = 1
+
+
+class KedroMlflowPipelineMLError(Exception):
+    """kedro-mlflow's error for a PipelineML it refuses, as servecheck's stand-in raises it
+    where kedro-mlflow is not installed (load/kedro_mlflow_stand_in.py).
+
+    Not a ServecheckError: the project's code raises it, and loading the project reports it
+    (exit 2) as it reports kedro-mlflow's own.
+    """

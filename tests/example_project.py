@@ -23,8 +23,10 @@ from kedro_servecheck.catalog.resolve import Catalog
 from kedro_servecheck.lint.engine import review
 from kedro_servecheck.lint.rules.base import Example, Rule
 from kedro_servecheck.lint.settings import Settings
+from kedro_servecheck.load import kedro_mlflow_stand_in
 from kedro_servecheck.load.locations import ConfLocations
 from kedro_servecheck.load.project import Project
+from kedro_servecheck.load.registry_import import STAND_INS
 
 _NODE_LINE = re.compile(r"^\s*(?P<name>[\w.]+)\((?P<inputs>[^)]*)\)\s*->\s*(?P<outputs>.+)$")
 _MODULES = itertools.count()
@@ -32,12 +34,14 @@ NODES_FILE = "src/example/nodes.py"
 
 
 class ExamplePipelineML(Pipeline):
-    """A kedro-mlflow-style PipelineML: training nodes, an inference pipeline, an input name."""
+    """A kedro-mlflow-style PipelineML: training nodes, an inference pipeline, an input name,
+    kedro-mlflow's default `log_model_kwargs`; none of its construction checks."""
 
-    def __init__(self, nodes: list[Node], inference: Pipeline, input_name: str | None):
+    def __init__(self, nodes: list[Node], *, inference: Pipeline, input_name: str | None):
         super().__init__(nodes)
         self.inference = inference
         self.input_name = input_name
+        self.log_model_kwargs = dict(kedro_mlflow_stand_in.PipelineML.LOG_MODEL_KWARGS_DEFAULT)
 
 
 def analyze_example(
@@ -58,9 +62,11 @@ def analyze_example(
     functions = _write_functions(root, [match["name"] for match in lines])
     inference = _pipeline(_node_lines(example.pipeline), functions)
     registered: Pipeline = inference
+    stood_in = [name for name in example.stubbed if name in STAND_INS]
     if example.training:
         training = _pipeline(_node_lines(example.training), functions)
-        registered = ExamplePipelineML(list(training.nodes), inference, example.input)
+        make = kedro_mlflow_stand_in.PipelineML if stood_in else ExamplePipelineML
+        registered = make(list(training.nodes), inference=inference, input_name=example.input)
     project = Project(
         root=root,
         package="example",
@@ -70,9 +76,12 @@ def analyze_example(
         catalog_locations=ConfLocations.scan(root, root / "conf", ["base"], ["catalog*"]),
         parameters=yaml.safe_load(example.parameters) or {},
         parameter_locations=ConfLocations.scan(root, root / "conf", ["base"], ["parameters*"]),
-        stubbed_packages=dict.fromkeys(example.stubbed),
+        stubbed_packages=dict.fromkeys(n for n in example.stubbed if n not in stood_in),
+        stood_in_packages=dict.fromkeys(stood_in),
     )
-    origin = InputOrigin.CLI if example.input else None
+    origin = None  # a PipelineML's input_name, else --input
+    if example.input:
+        origin = InputOrigin.PIPELINE_ML if example.training else InputOrigin.CLI
     spec = ServingSpec("inference", example.input, origin, example.output)
     catalog = Catalog.of(project)
     analysis = analyze(project, catalog, Producers(project.pipelines, catalog), spec)

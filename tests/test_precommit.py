@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURES, REPO, Run
+from conftest import FIXTURES, REPO, Run, servecheck
 
 MANIFEST = REPO / ".pre-commit-hooks.yaml"
 CLASSIFIER = "data/06_models/classifier.pkl"
@@ -252,3 +252,27 @@ def test_isolated_hook_stubs_the_project_dependencies(tmp_path, env, hook_repo):
     for package in ("lightgbm_not_installed_xyz", "catboost_not_installed_xyz", "pandas"):
         assert package in stubbed
     assert report["pipelines"][0]["status"] == "pass"
+
+
+def test_isolated_hook_checks_a_pipelineml_without_kedro_mlflow(tmp_path, env, hook_repo):
+    """pre-commit's environment has no kedro-mlflow: its stand-in builds the PipelineML, and the
+    report is the one of a check where kedro-mlflow is installed, with SC503 (and SC402)."""
+    snapshot, head = hook_repo
+    project = project_repo(tmp_path, env, "pipelineml")
+    hook = {"id": "servecheck", "args": ["--strict", "--format", "json", "--output-file", "r.json"]}
+    (project / ".pre-commit-config.yaml").write_text(
+        yaml.safe_dump({"repos": [{"repo": str(snapshot), "rev": head, "hooks": [hook]}]})
+    )
+    assert run("git", "add", "-A", cwd=project, env=env).returncode == 0
+
+    checked = pre_commit("run", "--all-files", cwd=project, env=env)
+    installed = servecheck("check", project, "--format", "json")
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    report = json.loads((project / "r.json").read_text())
+    (stand_in,) = [f for f in report["findings"] if f["code"] == "SC503"]
+    assert stand_in["location"] == {"path": "src/review_sentiment/pipeline_registry.py", "line": 8}
+    (stubbed,) = [f["message"] for f in report["findings"] if f["code"] == "SC402"]
+    assert "kedro_mlflow" not in stubbed  # stood in, not stubbed
+    assert report["pipelines"] == installed.json()["pipelines"]
+    assert installed.json()["findings"] == []

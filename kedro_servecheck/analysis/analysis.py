@@ -24,7 +24,9 @@ from kedro_servecheck.analysis.graph import ServingGraph
 from kedro_servecheck.analysis.params_schema import unrepresentable
 from kedro_servecheck.analysis.producers import Producers
 from kedro_servecheck.analysis.targets import (
+    ModelLogging,
     ServingSpec,
+    model_logging,
     serving_pipeline,
     training_pipeline,
 )
@@ -47,6 +49,7 @@ class Analysis:
     inputs: list[FreeInput]
     data_input: str | None
     training: Pipeline | None = None
+    model_logging: ModelLogging | None = None  # how kedro-mlflow logs a PipelineML's model
     pruned_outputs: list[str] | None = None  # the outputs before `--output` pruned the pipeline
     findings: list[Finding] = field(default_factory=list)
 
@@ -164,6 +167,7 @@ def analyze(
         inputs=classify(free_inputs, catalog, data_input),
         data_input=data_input,
         training=training_pipeline(registered),
+        model_logging=model_logging(registered),
         pruned_outputs=pruned_outputs,
     )
 

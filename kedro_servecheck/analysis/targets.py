@@ -76,6 +76,28 @@ def training_pipeline(pipeline: object) -> Pipeline | None:
     return getattr(pipeline, "training", None) or Pipeline(pipeline.nodes)
 
 
+@dataclass(frozen=True)
+class ModelLogging:
+    """How kedro-mlflow's hook logs a `PipelineML`'s model once its training has run."""
+
+    input_name: str | None
+    # The hook loads `input_name` to infer the signature only when the `signature` of
+    # `log_model_kwargs` is "auto", kedro-mlflow's default; None or a ModelSignature: never.
+    infers_signature: bool
+
+
+def model_logging(pipeline: object) -> ModelLogging | None:
+    """How kedro-mlflow's hook logs `pipeline`'s model (a `PipelineML`), else None.
+
+    Read from the object as the hook reads it: `log_model_kwargs.pop("signature", None)`.
+    """
+    if not is_pipeline_ml(pipeline):
+        return None
+    kwargs = getattr(pipeline, "log_model_kwargs", None)
+    signature = kwargs.get("signature") if isinstance(kwargs, Mapping) else None
+    return ModelLogging(pipeline.input_name, isinstance(signature, str) and signature == "auto")
+
+
 def select_serving_specs(
     project: Project,
     configured: Mapping[str, PipelineTable],

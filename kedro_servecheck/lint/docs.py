@@ -88,7 +88,7 @@ def example_markdown(example: Example) -> str:
     lines = []
     for language, title, body in blocks:
         lines += [f"{title}:", f"```{language}", body, "```"]
-    flags = [f"--input {example.input}"] * bool(example.input)
+    flags = [f"--input {example.input}"] * bool(example.input and not example.training)
     flags += [f"--output {example.output}"] * bool(example.output)
     if example.stubbed:
         lines.append(
@@ -99,6 +99,8 @@ def example_markdown(example: Example) -> str:
             f"{key} = {json.dumps(value)}" for key, value in example.options.items()
         )
         lines.append(f"Options: {settings}.")
+    if example.training and example.input:
+        lines.append(f"The PipelineML's input_name: {example.input}.")
     existing = ", ".join(example.files) if example.files else "none"
     checked = f" Checked with {' '.join(flags)}." if flags else ""
     lines.append(f"Files on disk: {existing}.{checked}")

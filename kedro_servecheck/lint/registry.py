@@ -54,6 +54,8 @@ ALL_RULES: tuple[Rule, ...] = (
     imports.NodeFunctionNotImportable(),
     imports.DependencyStubbed(),
     pipelineml.PipelineMLFreeInput(),
+    pipelineml.PipelineMLInputName(),
+    pipelineml.KedroMlflowStandIn(),
     meta.UnusedSuppression(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}

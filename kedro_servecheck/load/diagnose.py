@@ -26,8 +26,9 @@ def user_code_error(
 ) -> ProjectLoadError:
     """Explain an exception raised while running the project's code, at the project's line.
 
-    Of the chain of causes, the deepest one raised through the project's own code is shown:
-    the real import error under Kedro's "error while importing" wrapper, but Kedro's
+    Of the chain of causes, the deepest one raised through the project's own code is shown,
+    its message whole (kedro-mlflow's list the free inputs and the outputs on lines of their
+    own): the real import error under Kedro's "error while importing" wrapper, but Kedro's
     CircularDependencyError rather than the graphlib error it wraps. `stubbed` names the
     packages stubbed so far: they may be what failed.
     """
@@ -36,7 +37,8 @@ def user_code_error(
     shown, where = next(
         ((error, frame) for error, frame in reversed(located) if frame), (chain[-1], None)
     )
-    detail = str(shown).splitlines()[0].replace(f"{root}/", "") if str(shown) else ""
+    detail = "\n".join(line.rstrip() for line in str(shown).strip().splitlines())
+    detail = detail.replace(f"{root}/", "")
     hint = (
         "fix the error at that line, then run servecheck again"
         if where

@@ -58,6 +58,8 @@ class Project:
     registry_location: Location | None = None
     # missing third-party packages stubbed to build the pipelines -> where first imported
     stubbed_packages: dict[str, Location | None] = field(default_factory=dict)
+    # missing packages given a stand-in instead (kedro_mlflow) -> where first imported
+    stood_in_packages: dict[str, Location | None] = field(default_factory=dict)
     load_versions: dict[str, str] = field(default_factory=dict)  # --load-versions
     config_loader: AbstractConfigLoader | None = field(default=None, repr=False)
 
@@ -159,7 +161,7 @@ def _load(path: Path, env: str | None, runtime_params: dict[str, Any] | None) ->
     parameter_locations = ConfLocations.scan(root, conf_source, envs, patterns["parameters"])
     catalog_config = _read_config(loader, "catalog", root, catalog_locations)
     parameters = _read_config(loader, "parameters", root, parameter_locations)
-    pipelines, stubbed = load_pipelines(root, metadata.package_name)
+    pipelines, stubbed, stood_in = load_pipelines(root, metadata.package_name)
     return Project(
         root=root,
         package=metadata.package_name,
@@ -172,6 +174,7 @@ def _load(path: Path, env: str | None, runtime_params: dict[str, Any] | None) ->
         servecheck_table=_servecheck_table(root),
         registry_location=registry_location(root, metadata.package_name),
         stubbed_packages=stubbed,
+        stood_in_packages=stood_in,
         config_loader=loader,
     )
 

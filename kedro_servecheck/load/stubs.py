@@ -5,8 +5,10 @@ functions need (scikit-learn, torch…). To build the pipelines where those pack
 (pre-commit's isolated environment), servecheck puts a `StubFinder` on `sys.meta_path` that
 answers for exactly the missing top-level names: every module, attribute, call result and base
 class of such a package is then a stub. Stubs are enough to define, decorate and wire node
-functions; no node runs, so no stub is ever used for real. Stubs stay for the life of the
-process, which loads one project (Kedro caches a project's package).
+functions; no node runs, so no stub is ever used for real. A package may come with stand-ins:
+real objects that some of its modules define instead of stubs (kedro-mlflow's PipelineML, which
+makes pipelines). Stubs stay for the life of the process, which loads one project (Kedro caches
+a project's package).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import importlib.machinery
 import inspect
 import sys
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 
@@ -104,12 +106,15 @@ class StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def __init__(self) -> None:
         self.packages: list[str] = []
+        self._stand_ins: dict[str, Mapping[str, Any]] = {}
 
-    def add(self, package: str) -> None:
-        """Stub the top-level package `package` from now on."""
+    def add(self, package: str, stand_ins: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        """Stub the top-level package `package` from now on; `stand_ins` maps modules of it to
+        the real objects they define (every other attribute is a stub)."""
         if self not in sys.meta_path:
             sys.meta_path.append(self)  # last: only what no real finder finds
         self.packages.append(package)
+        self._stand_ins.update(stand_ins or {})
 
     def find_spec(
         self,
@@ -125,7 +130,7 @@ class StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return StubModule(spec.name)
 
     def exec_module(self, module: types.ModuleType) -> None:
-        pass
+        vars(module).update(self._stand_ins.get(module.__name__, {}))
 
 
 def is_stub(value: Any) -> bool:
