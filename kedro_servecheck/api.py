@@ -34,6 +34,7 @@ def check(
     ignore: Sequence[str] = (),
     strict: bool | None = None,
     require_artifacts: bool | None = None,
+    stub_missing: bool | None = None,
 ) -> Report:
     """Check that the serving pipelines of the Kedro project at `path` can be served.
 
@@ -58,6 +59,8 @@ def check(
         strict: Make warnings fail the check (`Report.exit_code`); None: as the file says.
         require_artifacts: The check runs after training: an artifact that a pipeline would
             produce must be on disk (SC202/SC203, not SC208); None: as the file says.
+        stub_missing: Stand stubs in for third-party packages the project imports that are
+            not installed here (SC402), instead of failing to load; None: as the file says.
 
     Raises:
         ServecheckError: The project cannot be loaded, the settings are invalid, or the
@@ -69,6 +72,7 @@ def check(
         ignore=tuple(ignore),
         strict=strict,
         require_artifacts=require_artifacts,
+        stub_missing=stub_missing,
     )
     project, settings = _load(
         path, env=env, params=params, load_versions=load_versions, overrides=overrides
@@ -180,8 +184,15 @@ def _load(
     overrides: Overrides | None = None,
 ) -> tuple[Project, Settings]:
     """The project at `path` and its effective settings (no rule runs)."""
+    overrides = overrides or Overrides()
     with contextlib.redirect_stdout(sys.stderr):  # user code may print while it is imported
-        project = load_project(path, env, runtime_params=params, load_versions=load_versions)
+        project = load_project(
+            path,
+            env,
+            runtime_params=params,
+            load_versions=load_versions,
+            stub_missing=overrides.stub_missing,
+        )
     return project, Settings.resolve(project, overrides)
 
 

@@ -83,6 +83,13 @@ _PARAMS = click.option(
     metavar="K=V[,K=V]",
     help="Runtime parameters, as for `kedro run --params` (export freezes them into the model).",
 )
+_STUB_MISSING = click.option(
+    "--stub-missing/--no-stub-missing",
+    default=None,
+    help="Stand stubs in for third-party packages the project imports that are not installed "
+    "here (SC402), instead of a load error (pre-commit's isolated hook passes it). Default: "
+    "`stub-missing` in [tool.servecheck].",
+)
 _LOAD_VERSIONS = click.option(
     "--load-versions",
     multiple=True,
@@ -138,6 +145,7 @@ def _default_format() -> str:
     "(SC202/SC203 instead of SC208). Default: `require-artifacts` in [tool.servecheck]; "
     "--export implies it.",
 )
+@_STUB_MISSING
 @click.option(
     "--exit-zero",
     is_flag=True,
@@ -208,6 +216,7 @@ def check(
     load_versions: dict[str, str],
     strict: bool | None,
     require_artifacts: bool | None,
+    stub_missing: bool | None,
     exit_zero: bool | None,
     format_: str,
     output_file: Path | None,
@@ -237,6 +246,7 @@ def check(
             strict=strict,
             exit_zero=exit_zero,
             require_artifacts=True if export_dir else require_artifacts,
+            stub_missing=stub_missing,
         )
         project, settings = _load(
             path, env=env, params=params, load_versions=load_versions, overrides=overrides
@@ -277,6 +287,7 @@ def check(
 @click.option("-e", "--env", metavar="ENV", help="Kedro config environment.")
 @_PARAMS
 @_LOAD_VERSIONS
+@_STUB_MISSING
 @click.option(
     "-f",
     "--format",
@@ -301,6 +312,7 @@ def graph_command(
     env: str | None,
     params: dict[str, Any] | None,
     load_versions: dict[str, str],
+    stub_missing: bool | None,
     format_: str,
     output_file: Path | None,
     debug: bool,
@@ -315,9 +327,16 @@ def graph_command(
     def run() -> int:
         from kedro_servecheck.api import _load, _run, _targets
         from kedro_servecheck.draw.picture import Picture, draw, notes
+        from kedro_servecheck.lint.settings import Overrides
         from kedro_servecheck.report import formatter
 
-        project, settings = _load(path, env=env, params=params, load_versions=load_versions)
+        project, settings = _load(
+            path,
+            env=env,
+            params=params,
+            load_versions=load_versions,
+            overrides=Overrides(stub_missing=stub_missing),
+        )
         specs = _targets(project, settings, (pipeline,) if pipeline else (), input_, output)
         report = _run(project, settings, [specs[0].name], input=input_, output=output)
         analysis = report.analyses[0]

@@ -24,9 +24,9 @@ from kedro_servecheck.lint.engine import review
 from kedro_servecheck.lint.rules.base import Example, Rule
 from kedro_servecheck.lint.settings import Settings
 from kedro_servecheck.load import kedro_mlflow_stand_in
+from kedro_servecheck.load.imports import STAND_INS
 from kedro_servecheck.load.locations import ConfLocations
 from kedro_servecheck.load.project import Project
-from kedro_servecheck.load.registry_import import STAND_INS
 
 _NODE_LINE = re.compile(r"^\s*(?P<name>[\w.]+)\((?P<inputs>[^)]*)\)\s*->\s*(?P<outputs>.+)$")
 _MODULES = itertools.count()

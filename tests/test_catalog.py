@@ -25,6 +25,8 @@ from kedro_servecheck.catalog.resolve import Catalog, CredentialNames, Source, d
 from kedro_servecheck.findings import Location
 from kedro_servecheck.load.locations import ConfLocations, Declaration
 
+from conftest import servecheck
+
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 V1 = "2026-01-01T00.00.00.000Z"
@@ -849,3 +851,33 @@ def test_conf_locations_reads_the_files_kedro_reads(tmp_path):
             config_patterns={"catalog": patterns},
         )["catalog"]
     assert sorted(kedro_conf) == ["nested", "shown"]
+
+
+def test_catalog_and_parameters_in_folders_are_indexed(project_copy):
+    """conf/<env>/catalog/*.yml and parameters/*.yml, as users split their config: findings
+    point at those files' lines, and suppression comments there apply (pathlib's glob would
+    not see those files before Python 3.13: servecheck globs as Kedro does)."""
+    project = project_copy("churn")
+    base = project / "conf/base"
+    (base / "catalog").mkdir()
+    (base / "parameters").mkdir()
+    catalog = (
+        (base / "catalog.yml")
+        .read_text()
+        .replace("classifier:\n", "classifier:  # servecheck: ignore[SC202] trained in CI\n")
+    )
+    (base / "catalog/models.yml").write_text(catalog)
+    (base / "catalog.yml").unlink()
+    (base / "parameters/inference.yml").write_text((base / "parameters.yml").read_text())
+    (base / "parameters.yml").unlink()
+    (project / "data/06_models/classifier.pkl").unlink()
+    (project / "data/06_models/scaler.pkl").unlink()
+    run = servecheck(
+        "check", project, "--pipeline", "inference", "--require-artifacts", "--format", "json"
+    )
+    findings = run.json()["findings"]
+    (scaler,) = [f for f in findings if f["code"] == "SC202"]  # classifier's is suppressed
+    assert scaler["dataset"] == "scaler"
+    assert scaler["location"]["path"] == "conf/base/catalog/models.yml"
+    frozen = {f["dataset"]: f["location"] for f in findings if f["code"] == "SC303"}
+    assert frozen["params:threshold"] == {"path": "conf/base/parameters/inference.yml", "line": 6}

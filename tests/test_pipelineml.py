@@ -205,8 +205,9 @@ def test_the_stand_in_reports_what_kedro_mlflow_reports(project_copy, fixture, e
     for file, old, new in edits:
         edit(project, file, old, new)
 
-    installed = servecheck("check", project, "--format", "json")
-    stood_in = servecheck("check", project, "--format", "json", env=WITHOUT_KEDRO_MLFLOW)
+    args = ("check", project, "--stub-missing", "--format", "json")
+    installed = servecheck(*args)
+    stood_in = servecheck(*args, env=WITHOUT_KEDRO_MLFLOW)
 
     assert stood_in.returncode == installed.returncode, stood_in.stderr
     with_stand_in, without = stood_in.json(), installed.json()
@@ -229,8 +230,10 @@ def test_the_stand_in_refuses_a_pipelineml_as_kedro_mlflow_does(project_copy, ch
     _broken_registry(project, change)
     same_sets = {"PYTHONHASHSEED": "0"}  # kedro-mlflow lists the names in set order
 
-    installed = servecheck("check", project, env=same_sets)
-    stood_in = servecheck("check", project, env={**same_sets, **WITHOUT_KEDRO_MLFLOW})
+    installed = servecheck("check", project, "--stub-missing", env=same_sets)
+    stood_in = servecheck(
+        "check", project, "--stub-missing", env={**same_sets, **WITHOUT_KEDRO_MLFLOW}
+    )
 
     assert installed.returncode == stood_in.returncode == 2
     assert "KedroMlflowPipelineMLError" in stood_in.stderr
@@ -331,3 +334,12 @@ def test_the_good_fixture_serves_the_data_training_starts_from():
     assert inputs["raw_text"]["role"] == "data"
     assert inputs["raw_text"]["filepath"] == "data/01_raw/reviews.csv"
     assert run.json()["findings"] == []
+
+
+def test_without_stubs_a_missing_kedro_mlflow_is_a_load_error(project_copy):
+    """In the project's own environment (CI), a registry that needs kedro-mlflow where it is
+    not installed fails, as `kedro run` would: the stand-in is only for --stub-missing."""
+    run = servecheck("check", FIXTURES / GOOD, env=WITHOUT_KEDRO_MLFLOW)
+    assert run.returncode == 2
+    assert "No module named 'kedro_mlflow'" in run.stderr
+    assert "--stub-missing" in run.stderr

@@ -35,7 +35,9 @@ def heavy(project_copy) -> Path:
 
 
 def test_heavy_deps_is_checked_with_both_packages_stubbed():
-    run = servecheck("check", FIXTURES / "heavy_deps", "--strict", "--format", "json")
+    run = servecheck(
+        "check", "--stub-missing", FIXTURES / "heavy_deps", "--strict", "--format", "json"
+    )
 
     assert run.returncode == 0, run.stderr
     report = run.json()
@@ -87,7 +89,7 @@ def test_stubs_serve_decorators_base_classes_aliases_and_annotations(heavy):
         "def predict(features: pd.DataFrame, model: lgb.Booster | None, threshold: float)",
     )
 
-    run = servecheck("check", heavy, "--format", "json")
+    run = servecheck("check", "--stub-missing", heavy, "--format", "json")
 
     assert run.returncode == 0, run.stderr
     report = run.json()
@@ -106,7 +108,7 @@ def test_explicit_registry_imports_are_stubbed_too(heavy):
         encoding="utf-8",
     )
 
-    run = servecheck("check", heavy, "--format", "json")
+    run = servecheck("check", "--stub-missing", heavy, "--format", "json")
 
     assert run.returncode == 0, run.stderr
     assert "catboost_not_installed_xyz" in sc402(run.json())["message"]
@@ -120,7 +122,7 @@ def test_a_missing_module_of_the_project_is_not_stubbed(heavy):
         "import pandas as pd\nfrom heavy_deps.missing_module import helper\n",
     )
 
-    run = servecheck("check", heavy)
+    run = servecheck("check", "--stub-missing", heavy)
 
     assert run.returncode == 2, run.stdout
     assert run.stderr.startswith("servecheck: error: Cannot load the pipeline registry")
@@ -139,7 +141,7 @@ def test_a_missing_submodule_of_an_installed_package_is_not_stubbed(heavy):
         "import pandas as pd\nimport pandas.not_a_module_xyz\n",
     )
 
-    run = servecheck("check", heavy)
+    run = servecheck("check", "--stub-missing", heavy)
 
     assert run.returncode == 2, run.stdout
     assert "No module named 'pandas.not_a_module_xyz'" in run.stderr
@@ -152,7 +154,7 @@ def test_what_an_installed_package_imports_is_not_stubbed(heavy, tmp_path):
     (site / "vendor_lib_xyz.py").write_text("import vendor_dep_not_installed_xyz\n")
     edit(heavy, NODES, "import pandas as pd\n", "import pandas as pd\nimport vendor_lib_xyz\n")
 
-    run = servecheck("check", heavy, env={"PYTHONPATH": str(site)})
+    run = servecheck("check", "--stub-missing", heavy, env={"PYTHONPATH": str(site)})
 
     assert run.returncode == 2, run.stdout
     assert "No module named 'vendor_dep_not_installed_xyz'" in run.stderr
@@ -170,7 +172,7 @@ def test_a_pipeline_made_by_a_stubbed_package_is_a_clear_error(heavy):
         encoding="utf-8",
     )
 
-    run = servecheck("check", heavy)
+    run = servecheck("check", "--stub-missing", heavy)
 
     assert run.returncode == 2, run.stdout
     assert "the pipeline 'inference' is made by a package that is not installed" in run.stderr
@@ -187,10 +189,28 @@ def test_an_error_a_stub_causes_names_the_stubbed_packages(heavy):
         "import pandas as pd\n\nif lgb.VERSION > (4, 0):\n    pass\n",
     )
 
-    run = servecheck("check", heavy)
+    run = servecheck("check", "--stub-missing", heavy)
 
     assert run.returncode == 2, run.stdout
     assert "TypeError" in run.stderr
     assert f"in {NODES}:11" in run.stderr
     assert "servecheck stubbed lightgbm_not_installed_xyz" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_without_stub_missing_a_missing_package_is_a_load_error():
+    """In the project's own environment, a package its requirements miss fails the gate: neither
+    training nor the served model could import it."""
+    run = servecheck("check", FIXTURES / "heavy_deps", "--strict")
+    assert run.returncode == 2
+    assert "No module named 'lightgbm_not_installed_xyz'" in run.stderr
+    assert f"in {NODES}:8" in run.stderr
+    assert "--stub-missing" in run.stderr
+
+
+def test_stub_missing_can_be_set_in_pyproject(heavy):
+    with (heavy / "pyproject.toml").open("a") as pyproject:
+        pyproject.write("\n[tool.servecheck]\nstub-missing = true\n")
+    run = servecheck("check", heavy, "--format", "json")
+    assert run.returncode == 0, run.stderr
+    assert sc402(run.json())["severity"] == "info"

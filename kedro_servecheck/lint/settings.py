@@ -38,6 +38,7 @@ _KEYS = (
     "strict",
     "exit-zero",
     "require-artifacts",
+    "stub-missing",
     "severity",
     "ignore-findings",
     "pipelines",
@@ -62,6 +63,7 @@ class Overrides:
     strict: bool | None = None
     exit_zero: bool | None = None
     require_artifacts: bool | None = None
+    stub_missing: bool | None = None
 
     def __post_init__(self) -> None:
         for name in ("select", "extend_select", "ignore"):
@@ -107,6 +109,7 @@ class Settings:
     strict: bool = False
     exit_zero: bool = False
     require_artifacts: bool = False  # a gate after training: artifacts must be on disk
+    stub_missing: bool = False  # stubs for missing third-party packages (load/imports.py)
     severity: Mapping[str, Severity] = field(default_factory=dict)
     ignore_findings: tuple[IgnoredFindings, ...] = ()
     pipelines: Mapping[str, PipelineTable] = field(default_factory=dict)
@@ -132,6 +135,7 @@ class Settings:
             require_artifacts=_first(
                 overrides.require_artifacts, table.flag("require-artifacts"), False
             ),
+            stub_missing=_first(overrides.stub_missing, table.flag("stub-missing"), False),
             severity=table.severity(),
             ignore_findings=table.ignore_findings(),
             pipelines=table.pipelines(),
@@ -163,6 +167,7 @@ class Settings:
             "strict": self.strict,
             "exit-zero": self.exit_zero,
             "require-artifacts": self.require_artifacts,
+            "stub-missing": self.stub_missing,
             "severity": {code: severity.value for code, severity in self.severity.items()},
             "ignore-findings": [entry.to_dict() for entry in self.ignore_findings],
             "pipelines": {

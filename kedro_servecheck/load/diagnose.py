@@ -67,7 +67,8 @@ def _missing_module_hint(name: str, root: Path) -> str:
     if not is_installed(top):
         return (
             f"install '{top}' in this environment, or run servecheck in the environment"
-            " where the project runs"
+            " where the project runs (--stub-missing checks the project without it: pre-commit's"
+            " isolated hook does)"
         )
     spec = importlib.util.find_spec(top)
     if is_inside(Path((spec.origin if spec else None) or root), root):

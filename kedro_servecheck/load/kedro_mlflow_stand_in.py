@@ -2,7 +2,7 @@
 
 pre-commit's isolated environment has no kedro-mlflow. A project whose registry calls
 `kedro_mlflow.pipeline.pipeline_ml_factory` would then get a stub, which is not a pipeline;
-servecheck stands this module in instead (see `registry_import`), and only when kedro_mlflow
+servecheck stands this module in instead (see `imports`), and only when kedro_mlflow
 is not installed. It does what kedro-mlflow 2.0 does when the registry builds a PipelineML,
 and nothing it does at run time (no mlflow): the training nodes, `inference`, `input_name`,
 `kpm_kwargs` and `log_model_kwargs` with its defaults, the construction checks in the same

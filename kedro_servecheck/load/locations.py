@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import fsspec
 import yaml
 
 from kedro_servecheck.findings import Location
@@ -80,12 +81,19 @@ class ConfLocations:
 
 
 def config_files(folder: Path, patterns: list[str]) -> list[Path]:
-    """The config files in `folder` that the loader reads for `patterns`, sorted."""
+    """The config files in `folder` that the loader reads for `patterns`, sorted.
+
+    Globbed with fsspec, as Kedro's OmegaConfigLoader globs: `catalog*/**` matches the files
+    in a `catalog/` folder on every Python (pathlib's glob matches only folders with a
+    trailing `**` before Python 3.13).
+    """
     if not folder.is_dir():
         return []
+    filesystem = fsspec.filesystem("file")
     found: set[Path] = set()
     for pattern in patterns:
-        for path in folder.glob(pattern):
+        for each in filesystem.glob(f"{folder.as_posix()}/{pattern}"):
+            path = Path(each)
             if path.is_file() and path.suffix in _CONFIG_SUFFIXES and not _is_hidden(path, folder):
                 found.add(path)
     return sorted(found)

@@ -3,7 +3,7 @@
 No node runs and no dataset is loaded. Loading the pipeline registry imports the project's
 code (that is how Kedro builds pipelines), so one process loads one project: Kedro caches the
 project package by name. A third-party package that the project's code imports but that is not
-installed here is stubbed (see `registry_import`), and the project records which.
+installed here is stubbed when asked (see `imports`), and the project records which.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from kedro.utils import is_kedro_project
 
 from kedro_servecheck.errors import ProjectLoadError, UsageError
 from kedro_servecheck.findings import Location
-from kedro_servecheck.load.diagnose import user_code_error, yaml_error
+from kedro_servecheck.load.diagnose import yaml_error
+from kedro_servecheck.load.imports import ProjectImports
 from kedro_servecheck.load.locations import ConfLocations, PyprojectLines, relative_path
-from kedro_servecheck.load.registry_import import load_pipelines, registry_location
+from kedro_servecheck.load.registry_import import RegisteredPipelines, registry_location
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -55,8 +56,8 @@ class Project:
     parameters: dict[str, Any] = field(default_factory=dict)
     parameter_locations: ConfLocations = field(default_factory=ConfLocations)
     servecheck_table: dict[str, Any] = field(default_factory=dict)  # [tool.servecheck], raw
-    registry_location: Location | None = None
     # missing third-party packages stubbed to build the pipelines -> where first imported
+    # (filled in as pipelines are built: the pipelines are built when first asked for)
     stubbed_packages: dict[str, Location | None] = field(default_factory=dict)
     # missing packages given a stand-in instead (kedro_mlflow) -> where first imported
     stood_in_packages: dict[str, Location | None] = field(default_factory=dict)
@@ -78,6 +79,11 @@ class Project:
     def package_dir(self) -> Path:
         """The folder of the project's package (what an exported model ships as code)."""
         return Path(str(sys.modules[self.package].__file__)).parent
+
+    @property
+    def registry_location(self) -> Location | None:
+        """Where `register_pipelines` is defined (None until the registry is imported)."""
+        return registry_location(self.root, self.package)
 
     @cached_property
     def pyproject(self) -> PyprojectLines:
@@ -104,6 +110,7 @@ def load_project(
     env: str | None = None,
     runtime_params: dict[str, Any] | None = None,
     load_versions: Mapping[str, str] | None = None,
+    stub_missing: bool | None = None,
 ) -> Project:
     """Load the Kedro project at (or above) `path`.
 
@@ -115,18 +122,22 @@ def load_project(
         runtime_params: Values that override parameters, as `kedro run --params` gives them.
         load_versions: The version to load of versioned datasets, as `kedro run
             --load-versions` gives them (dataset name -> version).
+        stub_missing: Stand stubs in for third-party packages the project imports that are
+            not installed here; None: as `stub-missing` in [tool.servecheck] says.
 
     Raises:
         ProjectLoadError: The project cannot be found or loaded; the message says why and where.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Kedro's and the project's deprecation noise
-        project = _load(Path(path), env, runtime_params)
+        project = _load(Path(path), env, runtime_params, stub_missing)
     project.load_versions = dict(load_versions or {})
     return project
 
 
-def _load(path: Path, env: str | None, runtime_params: dict[str, Any] | None) -> Project:
+def _load(
+    path: Path, env: str | None, runtime_params: dict[str, Any] | None, stub_missing: bool | None
+) -> Project:
     global _loaded_root
     root = find_project_root(path)
     if _loaded_root is not None and _loaded_root != root:
@@ -134,7 +145,10 @@ def _load(path: Path, env: str | None, runtime_params: dict[str, Any] | None) ->
             f"servecheck already loaded {_loaded_root} in this process",
             hint="Kedro caches a project's package: check each project in its own process",
         )
-    metadata = _bootstrap(root)
+    table = _servecheck_table(root)
+    metadata = _metadata(root)
+    imports = ProjectImports(root, metadata.package_name, _stubs_allowed(root, table, stub_missing))
+    imports.run(lambda: _configure(root), "Cannot load the project settings")
     _loaded_root = root
 
     from kedro.framework.project import settings  # configured by bootstrap_project
@@ -161,52 +175,71 @@ def _load(path: Path, env: str | None, runtime_params: dict[str, Any] | None) ->
     parameter_locations = ConfLocations.scan(root, conf_source, envs, patterns["parameters"])
     catalog_config = _read_config(loader, "catalog", root, catalog_locations)
     parameters = _read_config(loader, "parameters", root, parameter_locations)
-    pipelines, stubbed, stood_in = load_pipelines(root, metadata.package_name)
     return Project(
         root=root,
         package=metadata.package_name,
         env=env,
-        pipelines=pipelines,
+        pipelines=RegisteredPipelines(imports),
         catalog_config=catalog_config,
         catalog_locations=catalog_locations,
         parameters=parameters,
         parameter_locations=parameter_locations,
-        servecheck_table=_servecheck_table(root),
-        registry_location=registry_location(root, metadata.package_name),
-        stubbed_packages=stubbed,
-        stood_in_packages=stood_in,
+        servecheck_table=table,
+        stubbed_packages=imports.stubbed,
+        stood_in_packages=imports.stood_in,
         config_loader=loader,
     )
 
 
-def _bootstrap(root: Path) -> ProjectMetadata:
+def _stubs_allowed(root: Path, table: Mapping[str, Any], flag: bool | None) -> bool:
+    """`--stub-missing`, else `stub-missing` in [tool.servecheck], else False."""
+    if flag is not None:
+        return flag
+    value = table.get("stub-missing", False)
+    if not isinstance(value, bool):
+        raise UsageError(
+            f"`stub-missing` in [tool.servecheck] must be true or false, not {value!r}",
+            where=PyprojectLines(root).where(key="stub-missing"),
+            hint="for example: stub-missing = true",
+        )
+    return value
+
+
+def _configure(root: Path) -> None:
+    """Kedro's bootstrap: the project's settings imported and validated."""
+    bootstrap_project(root)
+    from kedro.framework.project import validate_settings
+
+    validate_settings()
+
+
+def _metadata(root: Path) -> ProjectMetadata:
+    """The `[tool.kedro]` table, or why servecheck cannot load this project."""
     try:
-        _get_project_metadata(root)
+        return _get_project_metadata(root)
     except ValueError as exc:
         if "does not match" in str(exc):
             found = re.search(r"version ([\w.]+) does not match", str(exc))
-            raise ProjectLoadError(
-                f"This project was made with Kedro {found.group(1) if found else 'another version'}"
-                f" and this environment has Kedro {_kedro_version()}: servecheck needs a Kedro 1.x"
-                " project",
-                where="pyproject.toml",
-                hint="migrate the project to Kedro 1.x and update `kedro_init_version`",
-            ) from exc
+            raise _other_kedro(found.group(1) if found else "another version") from exc
         raise ProjectLoadError(
             f"Invalid [tool.kedro] table: {exc}", where="pyproject.toml"
         ) from exc
     except Exception as exc:
+        old = _kedro_table(root).get("project_version")  # Kedro 0.18 and before
+        if "kedro_init_version" in str(exc) and old:
+            raise _other_kedro(str(old)) from exc
         raise ProjectLoadError(
             f"Invalid [tool.kedro] table: {exc}", where="pyproject.toml"
         ) from exc
-    try:
-        metadata = bootstrap_project(root)
-        from kedro.framework.project import validate_settings
 
-        validate_settings()
-    except Exception as exc:
-        raise user_code_error("Cannot load the project settings", exc, root) from exc
-    return metadata
+
+def _other_kedro(version: str) -> ProjectLoadError:
+    return ProjectLoadError(
+        f"This project was made with Kedro {version} and this environment has Kedro"
+        f" {_kedro_version()}: servecheck needs a Kedro 1.x project",
+        where="pyproject.toml",
+        hint="migrate the project to Kedro 1.x and update `kedro_init_version`",
+    )
 
 
 def _choose_env(
@@ -250,9 +283,18 @@ def _read_config(
 
 
 def _servecheck_table(root: Path) -> dict[str, Any]:
+    return _tool_table(root, "servecheck")
+
+
+def _kedro_table(root: Path) -> dict[str, Any]:
+    return _tool_table(root, "kedro")
+
+
+def _tool_table(root: Path, name: str) -> dict[str, Any]:
+    """`[tool.<name>]` of the project's pyproject.toml ({} when absent)."""
     try:
         with (root / "pyproject.toml").open("rb") as file:
-            table: dict[str, Any] = tomllib.load(file).get("tool", {}).get("servecheck", {})
+            table: dict[str, Any] = tomllib.load(file).get("tool", {}).get(name, {})
             return table
     except tomllib.TOMLDecodeError as exc:
         raise ProjectLoadError(
