@@ -46,6 +46,7 @@ ALL_RULES: tuple[Rule, ...] = (
     artifacts.ArtifactRemote(),
     artifacts.DatasetTypeUnknown(),
     artifacts.ArtifactVersioned(),
+    artifacts.DatasetArgumentsInvalid(),
     parameters.ParametersDict(),
     parameters.ParameterUndefined(),
     parameters.ParameterFrozen(),
