@@ -193,7 +193,7 @@ reason = "renamed in the next release"
     assert shown.returncode == 0, shown.stderr
     assert shown.json() == {
         "env": "local",
-        "select": ["SC201", "SC202", "SC203", "SC204", "SC206", "SC207", "SC208", "SC401"],
+        "select": ["SC201", "SC202", "SC203", "SC204", "SC206", "SC207", "SC208", "SC209", "SC401"],
         "ignore": ["SC205"],
         "strict": False,
         "exit-zero": False,

@@ -22,6 +22,8 @@ from kedro.io import AbstractDataset, CachedDataset, MemoryDataset, SharedMemory
 from kedro.io.core import DatasetError, parse_dataset_definition
 
 from kedro_servecheck.catalog.dataset_types import (
+    _KEDRO_MLFLOW,
+    _KEDRO_MLFLOW_RENAMED,
     _KNOWN,
     KEDRO_IO_TYPES,
     DatasetType,
@@ -321,6 +323,128 @@ def test_no_resolution_problem_when_kedro_can_import(spelling):
     assert dataset_type(spelling).resolution_problem() is None
     raw = spelling if isinstance(spelling, str) else dataset_type(spelling).raw
     assert kedro_can_import(raw)
+
+
+# -- kedro-mlflow's datasets, from the table alone -------------------------------------------------
+
+KEDRO_MLFLOW = Path(importlib.util.find_spec("kedro_mlflow").submodule_search_locations[0])
+
+
+def kedro_mlflow_exports() -> set[str]:
+    """`kedro_mlflow.io.<family>.<class>` of every name in a family's `__all__`."""
+    exports = set()
+    for init in KEDRO_MLFLOW.glob("io/*/__init__.py"):
+        for node in ast.walk(ast.parse(init.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "__all__":
+                names = ast.literal_eval(node.value)
+                exports |= {f"kedro_mlflow.io.{init.parent.name}.{name}" for name in names}
+    return exports
+
+
+def test_the_kedro_mlflow_table_is_the_installed_kedro_mlflow():
+    assert set(_KEDRO_MLFLOW) == kedro_mlflow_exports()
+    for short, (submodule, _) in _KEDRO_MLFLOW.items():
+        family, cls = short.removeprefix("kedro_mlflow.io.").split(".")
+        source = (KEDRO_MLFLOW / "io" / family / f"{submodule}.py").read_text(encoding="utf-8")
+        assert f"class {cls}(" in source
+        full = f"kedro_mlflow.io.{family}.{submodule}.{cls}"
+        for spelling in (short, full):
+            normalised = dataset_type(spelling)
+            assert (normalised.short, normalised.module) == (short, full)
+            assert normalised.resolution_problem() is None
+    assert set(_KEDRO_MLFLOW_RENAMED.values()) <= set(_KEDRO_MLFLOW)
+
+
+def test_kedro_mlflows_datasets_are_classified():
+    artifact = dataset_type("kedro_mlflow.io.artifacts.MlflowArtifactDataset")
+    assert artifact.is_wrapper
+    local = dataset_type("kedro_mlflow.io.models.MlflowModelLocalFileSystemDataset").info
+    assert (local.loads, local.storage) == (Loads.OTHER, Storage.FILE)
+    for no_file in ("models.MlflowModelTrackingDataset", "models.MlflowModelRegistryDataset"):
+        info = dataset_type(f"kedro_mlflow.io.{no_file}").info
+        assert info.storage is Storage.NONE
+        assert "MlflowModelLocalFileSystemDataset" in info.file_instead
+        assert "pickle.PickleDataset" in info.file_instead
+    for metric in (
+        "MlflowMetricDataset",
+        "MlflowMetricHistoryDataset",
+        "MlflowMetricsHistoryDataset",
+    ):
+        assert dataset_type(f"kedro_mlflow.io.metrics.{metric}").info.storage is Storage.NONE
+
+
+@pytest.mark.parametrize(("old", "new"), sorted(_KEDRO_MLFLOW_RENAMED.items()))
+def test_a_kedro_mlflow_0x_class_gets_its_new_name(old, new):
+    normalised = dataset_type(old)
+    old_class, new_class = old.rpartition(".")[2], new.rpartition(".")[2]
+    assert normalised.resolution_problem() == (
+        f"kedro-mlflow 0.12 renamed '{old_class}' to '{new_class}': use '{new}'"
+    )
+    assert normalised.current == dataset_type(new)
+    assert normalised.info == dataset_type(new).info
+    assert normalised.is_wrapper == dataset_type(new).is_wrapper
+
+
+TYPO = "kedro_mlflow.io.artifacts.MlflowArtefactDataset"
+UNKNOWN_KEDRO_MLFLOW = {
+    TYPO: "has no class 'MlflowArtefactDataset'",
+    # 0.x name with its submodule: no import of that submodule (it would import mlflow)
+    "kedro_mlflow.io.artifacts.mlflow_artifact_dataset.MlflowArtifactDataSet": (
+        "'kedro_mlflow.io.artifacts.mlflow_artifact_dataset' has no class 'MlflowArtifactDataSet'"
+    ),
+    "kedro_mlflow.io.nofamily.MlflowArtifactDataset": "no module 'kedro_mlflow.io.nofamily'",
+}
+
+
+def test_kedro_resolves_the_new_kedro_mlflow_names_and_not_the_old_ones():
+    """Kedro imports every current name and none of the others (in a fresh process:
+    kedro-mlflow's datasets import mlflow)."""
+    names = sorted({*_KEDRO_MLFLOW, *_KEDRO_MLFLOW_RENAMED, *UNKNOWN_KEDRO_MLFLOW})
+    code = f"""
+import json, warnings
+warnings.simplefilter("ignore")
+from kedro.io.core import parse_dataset_definition
+resolved = {{}}
+for name in {names!r}:
+    try:
+        parse_dataset_definition({{"type": name}})
+        resolved[name] = True
+    except Exception:
+        resolved[name] = False
+print(json.dumps(resolved))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    resolved = json.loads(done.stdout.strip().splitlines()[-1])
+    assert resolved == {name: name in _KEDRO_MLFLOW for name in names}
+
+
+@pytest.mark.parametrize(("spelling", "fragment"), sorted(UNKNOWN_KEDRO_MLFLOW.items()))
+def test_unknown_kedro_mlflow_types_are_problems(spelling, fragment):
+    assert fragment in dataset_type(spelling).resolution_problem()
+
+
+def test_an_unknown_kedro_mlflow_class_is_a_problem_with_a_suggestion():
+    problem = dataset_type(TYPO).resolution_problem()
+    assert problem == (
+        "kedro-mlflow's 'kedro_mlflow.io.artifacts' has no class 'MlflowArtefactDataset'"
+        " (did you mean 'kedro_mlflow.io.artifacts.MlflowArtifactDataset'?)"
+    )  # and Kedro cannot import it: see the test above
+
+
+def test_kedro_mlflow_types_import_neither_mlflow_nor_kedro_mlflow_io():
+    code = f"""
+import json, sys
+from kedro_servecheck.catalog.dataset_types import dataset_type
+for name in {sorted({*_KEDRO_MLFLOW, *_KEDRO_MLFLOW_RENAMED, *UNKNOWN_KEDRO_MLFLOW})!r}:
+    t = dataset_type(name)
+    _ = t.info, t.is_wrapper, t.resolution_problem(), t.old_argument("run_id")
+print(json.dumps(sorted(m for m in sys.modules
+                        if m.split(".")[0] == "mlflow" or m.startswith("kedro_mlflow.io."))))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
 # -- extra -----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib.metadata
 import json
 import os
 import signal
@@ -25,6 +26,8 @@ SERVABLE = [
     ("churn", "inference", "customers_to_score", "data/01_raw/customers_sample.csv"),
     ("namespaced", "eu_inference", "orders", "data/01_raw/orders_sample.csv"),
     ("pipelineml", "training_ml", "raw_text", "data/01_raw/reviews_sample.csv"),
+    # kedro-mlflow's MlflowArtifactDataset and MlflowModelLocalFileSystemDataset
+    ("mlflow_tutorial", "training_ml", "instances", "data/01_raw/instances_sample.csv"),
 ]
 CHURN_SAMPLE = FIXTURES / "churn/data/01_raw/customers_sample.csv"
 
@@ -131,6 +134,38 @@ def test_requirements_are_pinned_and_exclude_the_project(churn_model):
     assert {"mlflow", "kedro", "kedro-datasets", "pandas", "numpy", "scikit-learn"} <= names
     assert "churn" not in names
     assert any(line.startswith("kedro-datasets[pickle-pickledataset]==") for line in lines)
+
+
+def test_kedro_mlflow_artifacts_are_packaged_as_what_they_store(tmp_path):
+    """The MlflowArtifactDataset is packaged as the dataset it wraps (loading it needs no
+    kedro-mlflow); the MlflowModelLocalFileSystemDataset as its model folder, with its
+    flavour's packages pinned: scikit-learn, and skops (the format the folder was saved in;
+    the project's code does not import skops)."""
+    target = tmp_path / "model"
+    run = _export("mlflow_tutorial", "training_ml", "data/01_raw/instances_sample.csv", target)
+    assert run.returncode == 0, run.stderr
+    catalog = read_json(target / "artifacts/serving/catalog.yml")
+    assert catalog["tfidf_vectorizer"] == {
+        "type": "kedro_datasets.pickle.PickleDataset",
+        "filepath": "data/tfidf_vectorizer/tfidf_vectorizer.pkl",
+    }
+    assert catalog["sentiment_model"] == {
+        "type": "kedro_mlflow.io.models.MlflowModelLocalFileSystemDataset",
+        "flavor": "mlflow.sklearn",
+        "filepath": "data/sentiment_model/sentiment_model",
+    }
+    source = FIXTURES / "mlflow_tutorial/data/06_models/tfidf_vectorizer.pkl"
+    copied = target / "artifacts/serving/data/tfidf_vectorizer/tfidf_vectorizer.pkl"
+    assert copied.read_bytes() == source.read_bytes()
+    assert (target / "artifacts/serving/data/sentiment_model/sentiment_model/MLmodel").is_file()
+    pins = {
+        name.lower().replace("_", "-"): version
+        for name, version in (
+            line.split("==") for line in (target / "requirements.txt").read_text().split()
+        )
+    }
+    for distribution in ("scikit-learn", "skops", "kedro-mlflow"):
+        assert pins[distribution] == importlib.metadata.version(distribution)
 
 
 def test_runtime_imports_only_mlflow_kedro_and_the_standard_library():

@@ -18,14 +18,17 @@ def _readme_codes(fixture: str) -> set[str]:
     )
 
 
-@pytest.mark.parametrize("fixture", ["churn", "broken", "namespaced", "pipelineml"])
+REPORTED = ["churn", "broken", "namespaced", "pipelineml", "mlflow_tutorial"]
+
+
+@pytest.mark.parametrize("fixture", REPORTED)
 def test_text_report(fixture, snapshot):
     run = servecheck("check", f"fixtures/{fixture}")
     assert "Traceback" not in run.stderr
     snapshot.assert_match(run.stdout, f"{fixture}.txt")
 
 
-@pytest.mark.parametrize("fixture", ["churn", "broken", "namespaced", "pipelineml"])
+@pytest.mark.parametrize("fixture", REPORTED)
 def test_json_report(fixture, snapshot):
     run = servecheck("check", f"fixtures/{fixture}", "--format", "json")
     snapshot.assert_match(run.stdout, f"{fixture}.json")
@@ -125,3 +128,34 @@ def test_pipelineml_input_can_be_overridden():
     assert pipeline["data_input"] == "stopwords"
     roles = {i["name"]: i["role"] for i in pipeline["inputs"]}
     assert roles["raw_text"] == "persisted"  # the PipelineML's input_name, now an artifact
+
+
+def test_mlflow_tutorial_is_checked_through_kedro_mlflows_datasets():
+    """kedro-mlflow's datasets, known statically: the MlflowArtifactDataset is the file of the
+    pickle.PickleDataset it wraps, the MlflowModelLocalFileSystemDataset its model folder."""
+    run = servecheck("check", "fixtures/mlflow_tutorial", "--format", "json")
+    assert run.returncode == 0, run.stdout
+    report = run.json()
+    (pipeline,) = report["pipelines"]
+    assert (pipeline["name"], pipeline["data_input"]) == ("training_ml", "instances")
+    inputs = {i["name"]: (i["role"], i["dataset_type"], i["filepath"]) for i in pipeline["inputs"]}
+    assert inputs == {
+        "instances": ("data", "pandas.CSVDataset", "data/01_raw/instances.csv"),
+        "english_stopwords": ("persisted", "yaml.YAMLDataset", "data/01_raw/stopwords.yml"),
+        "label_encoder": (
+            "persisted",
+            "pickle.PickleDataset",
+            "data/06_models/label_encoder.pkl",
+        ),
+        "sentiment_model": (
+            "persisted",
+            "kedro_mlflow.io.models.MlflowModelLocalFileSystemDataset",
+            "data/06_models/sentiment_model",
+        ),
+        "tfidf_vectorizer": (
+            "persisted",
+            "kedro_mlflow.io.artifacts.MlflowArtifactDataset",
+            "data/06_models/tfidf_vectorizer.pkl",
+        ),
+    }
+    assert {f["code"] for f in report["findings"]} == _readme_codes("mlflow_tutorial") == set()

@@ -78,9 +78,15 @@ class Analysis:
         return [free.spec for free in self.with_role(Role.PERSISTED) if free.spec]
 
     def dataset_specs(self) -> dict[str, DatasetSpec]:
-        """The spec of every dataset the serving pipeline reads or writes (not parameters)."""
-        names = sorted(self.pipeline.datasets())
-        return {name: self.catalog.spec(name) for name in names if not is_parameter(name)}
+        """The spec of every dataset Kedro builds to run the serving pipeline and, for a
+        PipelineML, its training pipeline (not parameters), by name."""
+        return self._dataset_specs
+
+    @cached_property
+    def _dataset_specs(self) -> dict[str, DatasetSpec]:
+        """`dataset_specs()`, listed once for the rules that ask (SC206, SC209)."""
+        names = self.pipeline.datasets() | (self.training.datasets() if self.training else set())
+        return {name: self.catalog.spec(name) for name in sorted(names) if not is_parameter(name)}
 
     @cached_property
     def parameter_names(self) -> set[str]:

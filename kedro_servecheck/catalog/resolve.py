@@ -45,7 +45,7 @@ class DatasetSpec:
     name: str
     source: Source
     type: DatasetType
-    inner_type: DatasetType  # the wrapped dataset's type for a CachedDataset, else `type`
+    inner_type: DatasetType  # the wrapped dataset's type for a wrapper (see WRAPPER_TYPES)
     config: dict[str, Any] = field(repr=False)
     pattern: str | None = None
     filepath: str | None = None  # as configured; local paths made absolute like Kedro does
@@ -55,6 +55,20 @@ class DatasetSpec:
     load_path: Path | None = None  # the local file or folder `load()` would read
     credentials: str | None = None
     declared: Declaration | None = None
+
+    @property
+    def inner_config(self) -> dict[str, Any]:
+        """The wrapped dataset's configuration for a wrapper, else the entry's."""
+        wrapped = wrapped_entry(self.type, self.config)
+        return wrapped[1] if wrapped else self.config
+
+    @property
+    def type_label(self) -> str:
+        """The type as reports name it: `json.JSONDataset`, and for a wrapper
+        `json.JSONDataset (wrapped by CachedDataset)`."""
+        if self.inner_type == self.type:
+            return self.type.short
+        return f"{self.inner_type.short} (wrapped by {self.type.short})"
 
     @property
     def is_memory(self) -> bool:
@@ -201,13 +215,8 @@ def _spec_from_config(
     load_versions: Mapping[str, str],
 ) -> DatasetSpec:
     declared_type = dataset_type(config.get("type", ""))
-    inner = config
-    if declared_type.is_wrapper and isinstance(config.get("dataset"), (dict, str)):
-        inner = (
-            config["dataset"]
-            if isinstance(config["dataset"], dict)
-            else {"type": config["dataset"]}
-        )
+    wrapped = wrapped_entry(declared_type, config)
+    inner = wrapped[1] if wrapped else config
     raw_path = inner.get("filepath") or inner.get("path")
     versioned = bool(config.get("versioned") or inner.get("versioned"))
     location = _load_location(raw_path, versioned, load_versions.get(name))
@@ -224,6 +233,21 @@ def _spec_from_config(
         declared=declared,
         **location,
     )
+
+
+def wrapped_entry(type_: DatasetType, config: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The key and configuration of the dataset a wrapper (CachedDataset,
+    MlflowArtifactDataset) wraps: `dataset:` (`data_set:` in kedro-mlflow 0.x), a mapping or
+    a type name; None for a dataset that wraps none."""
+    if not type_.is_wrapper:
+        return None
+    for key in ("dataset", "data_set"):
+        wrapped = config.get(key)
+        if isinstance(wrapped, dict):
+            return key, wrapped
+        if isinstance(wrapped, str):
+            return key, {"type": wrapped}
+    return None
 
 
 def _load_location(raw_path: Any, versioned: bool, pinned: str | None) -> dict[str, Any]:

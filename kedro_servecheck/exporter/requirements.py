@@ -1,9 +1,11 @@
 """Pinned pip requirements for the exported model.
 
 kedro, kedro-datasets (with the extras of the datasets the model loads), mlflow, pandas and
-numpy, plus every third-party distribution that the project's code imports or that a pickled
-artifact references, mapped from import names to distributions with `importlib.metadata`.
-The project's own distribution is never listed: its code travels with the model.
+numpy, plus every third-party distribution that the project's code imports, that provides a
+dataset class the model loads (kedro-mlflow's model dataset), that a pickled artifact
+references, or that an MLflow model folder's flavours load it with (scikit-learn, skops…),
+mapped from import names to distributions with `importlib.metadata`. The project's own
+distribution is never listed: its code travels with the model.
 """
 
 from __future__ import annotations
@@ -15,10 +17,15 @@ import sys
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from kedro_servecheck.catalog.dataset_types import DatasetType
 
 _ALWAYS = ("mlflow", "kedro", "pandas", "numpy")
+# MLflow flavours whose import name is not the flavour's name (`flavors:` of an MLmodel file)
+_FLAVOUR_IMPORTS = {"pytorch": ("torch",), "spark": ("pyspark",), "onnx": ("onnx", "onnxruntime")}
 
 
 def pinned_requirements(
@@ -27,8 +34,9 @@ def pinned_requirements(
     """`name==version` lines, sorted; kedro-datasets carries the extras the model needs."""
     import_names = set(_ALWAYS)
     import_names |= source_imports(package_dir)
+    import_names |= {type_.full.split(".")[0] for type_ in dataset_types}
     for path in artifact_files:
-        import_names |= pickle_modules(path)
+        import_names |= pickle_modules(path) | mlflow_model_modules(path)
     own = _distributions_of(package_dir.name) | {package_dir.name}
     distributions = (
         {dist for name in import_names for dist in _distributions_of(name)}
@@ -75,6 +83,23 @@ def pickle_modules(path: Path) -> set[str]:
                         names.add(strings[-2].split(".")[0])
         except Exception:  # not a pickle, or a pickle followed by raw data (joblib)
             continue
+    return _third_party(names)
+
+
+def mlflow_model_modules(path: Path) -> set[str]:
+    """Top-level modules that load the MLflow model saved in the folder `path` (its `MLmodel`
+    flavours: `sklearn` -> sklearn, and skops for a model saved in the skops format)."""
+    try:
+        mlmodel: Any = yaml.safe_load((path / "MLmodel").read_text(encoding="utf-8"))
+        flavours = dict(mlmodel["flavors"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
+        return set()  # not an MLflow model folder
+    names: set[str] = set()
+    for flavour, config in flavours.items():
+        if flavour != "python_function":
+            names.update(_FLAVOUR_IMPORTS.get(flavour, (flavour,)))
+        if isinstance(config, dict) and config.get("serialization_format") == "skops":
+            names.add("skops")
     return _third_party(names)
 
 

@@ -89,11 +89,7 @@ def _stage_artifact(
     """Copy (or fetch) one artifact into `serving/data/`; its catalog entry, re-pointed."""
     if spec.filepath is None:
         raise ExportError(f"'{spec.name}' has no file to package")
-    inner = copy.deepcopy(spec.config)
-    if spec.type.is_wrapper:
-        inner = (
-            inner["dataset"] if isinstance(inner["dataset"], dict) else {"type": inner["dataset"]}
-        )
+    inner = copy.deepcopy(spec.inner_config)  # a wrapper's copy is its wrapped dataset
     path_key = "filepath" if "filepath" in inner else "path"
     source = spec.load_path if spec.is_local else None
     if source is None and spec.is_local:

@@ -47,6 +47,7 @@ ALL_RULES: tuple[Rule, ...] = (
     artifacts.DatasetTypeUnknown(),
     artifacts.ArtifactVersioned(),
     artifacts.ArtifactNotTrained(),
+    artifacts.DatasetArgumentsInvalid(),
     parameters.ParametersDict(),
     parameters.ParameterUndefined(),
     parameters.ParameterFrozen(),

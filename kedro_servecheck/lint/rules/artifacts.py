@@ -3,19 +3,42 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from kedro_servecheck.analysis.classify import Role
 from kedro_servecheck.analysis.producers import Producer
-from kedro_servecheck.catalog.dataset_types import Storage
-from kedro_servecheck.catalog.resolve import DatasetSpec, Source, display_path
+from kedro_servecheck.catalog.dataset_types import DatasetType, Storage
+from kedro_servecheck.catalog.resolve import DatasetSpec, Source, display_path, wrapped_entry
+from kedro_servecheck.catalog.signatures import check_arguments
 from kedro_servecheck.findings import Finding, Severity
 from kedro_servecheck.lint.rules._examples import MODEL, MODEL_FILE, PREDICT
 from kedro_servecheck.lint.rules.base import Example, Rule, RuleContext
 from kedro_servecheck.load.locations import relative_path
 
 _VERSIONED = MODEL + "  versioned: true\n"
+_MLFLOW_ARTIFACT = """\
+model:
+  type: kedro_mlflow.io.artifacts.MlflowArtifactDataset
+  dataset:
+    type: pickle.PickleDataset
+    filepath: data/06_models/model.pkl
+"""
+_CSV_FEATURES = """\
+features:
+  type: pandas.CSVDataset
+  filepath: data/f.csv
+  {key}:
+    sep: ;
+"""
+_MLFLOW_MODEL = """\
+model:
+  type: kedro_mlflow.io.models.MlflowModelLocalFileSystemDataset
+  flavor: mlflow.sklearn
+  filepath: data/06_models/model
+"""
 _VERSION = "2026-01-01T00.00.00.000Z"
 
 
@@ -143,6 +166,12 @@ class ArtifactMissing(Rule):
             expect_message="'model' has no file at data/06_models/model.pkl",
             expect_line=1,
         ),
+        Example(
+            PREDICT,
+            _MLFLOW_ARTIFACT,
+            expect_message="'model' has no file at data/06_models/model.pkl",
+            expect_line=1,
+        ),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -203,7 +232,11 @@ class ArtifactNotFileBacked(Rule):
 
     ## Why it matters
     A model that reads a database table or an API at predict time is not portable: it
-    needs the network, credentials, and the table as it was at training time.
+    needs the network, credentials, and the table as it was at training time. A model
+    kept by kedro-mlflow's MlflowModelTrackingDataset or MlflowModelRegistryDataset lives on
+    the tracking server and their `filepath` is empty: kedro-mlflow packages the whole
+    working directory in its place, and the served model still loads the model from the
+    tracking server (it fails where that server is not reachable).
 
     ## How to fix
     Save what the model needs to a file in training (a pickle or a parquet file), and read
@@ -213,7 +246,11 @@ class ArtifactNotFileBacked(Rule):
     code = "SC204"
     name = "artifact-not-file-backed"
     severity = Severity.ERROR
-    valid = (Example(PREDICT, MODEL, files=MODEL_FILE),)
+    valid = (
+        Example(PREDICT, MODEL, files=MODEL_FILE),
+        Example(PREDICT, _MLFLOW_MODEL, files=("data/06_models/model/MLmodel",)),
+        Example(PREDICT, _MLFLOW_ARTIFACT, files=MODEL_FILE),
+    )
     invalid = (
         Example(
             PREDICT,
@@ -222,15 +259,25 @@ class ArtifactNotFileBacked(Rule):
             expect_message="'model' is a pandas.SQLTableDataset with no file to package",
             expect_line=1,
         ),
+        Example(
+            PREDICT,
+            "model:\n  type: kedro_mlflow.io.models.MlflowModelTrackingDataset\n"
+            "  flavor: mlflow.sklearn\n",
+            input="features",
+            expect_message="is a kedro_mlflow.io.models.MlflowModelTrackingDataset with no file",
+            expect_line=1,
+        ),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         for spec in ctx.analysis.persisted_specs():
             if not _is_file_backed(spec):
+                info = spec.inner_type.info
                 yield self.finding(
                     ctx,
                     f"'{spec.name}' is a {spec.inner_type.short} with no file to package",
                     dataset=spec.name,
+                    hint=info.file_instead if info else None,
                 )
 
 
@@ -277,13 +324,15 @@ class DatasetTypeUnknown(Rule):
     """Fires when a dataset type does not resolve in Kedro 1.x (or its dependencies are missing).
 
     ## What it does
-    Checks, without importing it, that every catalog type the serving pipeline uses names a
-    class Kedro 1.x can import, and that a file-backed persisted input's type (which export
-    loads) has its dependencies installed.
+    Checks, without importing it, that every catalog type the serving pipeline (and a
+    PipelineML's training pipeline) uses names a class Kedro 1.x can import, and that a
+    file-backed persisted input's type (which export loads) has its dependencies installed.
+    kedro-mlflow's 0.x class names get their new name.
 
     ## Why it matters
-    Kedro resolves types only when it builds the dataset: a 0.19 spelling (`CSVDataSet`)
-    or a missing extra fails the run, the export or the server.
+    Kedro resolves types only when it builds the dataset: a 0.19 spelling (`CSVDataSet`,
+    kedro-mlflow's `MlflowArtifactDataSet`) or a missing extra fails the run, the export or
+    the server.
 
     ## How to fix
     Use the Kedro 1.x class name (`DataSet` became `Dataset`), or install the kedro-datasets
@@ -417,3 +466,127 @@ class ArtifactNotTrained(Rule):
                         dataset=absent.spec.name,
                         hint=f"run `{producer.command}` before `servecheck export`",
                     )
+
+
+class DatasetArgumentsInvalid(Rule):
+    """Fires when a catalog entry has an argument its class does not take, or lacks one it needs.
+
+    ## What it does
+    Reads the constructor of each dataset class from its source (kedro-datasets,
+    kedro-mlflow, Kedro: nothing is imported) and checks against it every catalog entry of
+    the serving pipeline and, for a kedro-mlflow PipelineML, of its training pipeline:
+    each argument must be one the class takes (`versioned: true` passes `version`), and
+    each argument it needs must be given. A wrapper (MlflowArtifactDataset, CachedDataset)
+    is checked, and so is the dataset it wraps. kedro-mlflow's renamed and removed arguments
+    (`data_set`, `run_id`, `artifact_path`) get their exact replacement. A class whose source
+    is not found (a custom dataset) is not checked.
+
+    ## Why it matters
+    Kedro builds a dataset as `Class(**arguments)`: an argument the class does not take
+    fails with "got an unexpected keyword argument" before any node runs. kedro-mlflow's
+    hook builds every catalog entry at the start of every run, so with it one bad entry
+    breaks every `kedro run`.
+
+    ## How to fix
+    Rename the argument to one the class takes (the message lists them), remove it, or add
+    the arguments the class needs.
+    """
+
+    code = "SC209"
+    name = "dataset-arguments-invalid"
+    severity = Severity.ERROR
+    valid = (
+        Example(
+            PREDICT,
+            MODEL + _CSV_FEATURES.format(key="load_args"),
+            files=MODEL_FILE,
+            input="features",
+        ),
+        Example(PREDICT, _MLFLOW_ARTIFACT + "  artifact_path: models\n", files=MODEL_FILE),
+    )
+    invalid = (
+        Example(
+            PREDICT,
+            MODEL + _CSV_FEATURES.format(key="load_arg"),
+            files=MODEL_FILE,
+            input="features",
+            expect_message="pandas.CSVDataset does not take 'load_arg' (did you mean 'load_args'?)",
+            expect_line=7,
+        ),
+        Example(
+            PREDICT,
+            _MLFLOW_ARTIFACT.replace("filepath:", "file_path:"),
+            files=MODEL_FILE,
+            expect_message="does not take 'file_path' (did you mean 'filepath'?)",
+            expect_line=5,
+        ),
+        Example(
+            PREDICT,
+            _MLFLOW_ARTIFACT.replace("dataset:", "data_set:"),
+            files=MODEL_FILE,
+            expect_message="kedro-mlflow 0.12 renamed `data_set` to `dataset`",
+            expect_line=3,
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for name, spec in ctx.analysis.dataset_specs().items():
+            if spec.source is Source.DEFAULT:
+                continue
+            entry = (spec.pattern or name,)
+            yield from self._arguments(ctx, name, spec.type, spec.config, entry, None)
+            wrapped = wrapped_entry(spec.type, spec.config)
+            if wrapped:
+                key, config = wrapped
+                yield from self._arguments(
+                    ctx, name, spec.inner_type, config, (*entry, key), spec.type
+                )
+
+    def _arguments(
+        self,
+        ctx: RuleContext,
+        name: str,
+        type_: DatasetType,
+        config: dict[str, Any],
+        entry: tuple[str, ...],
+        wrapper: DatasetType | None,
+    ) -> Iterator[Finding]:
+        """The findings about the arguments of one class of the entry `entry` (the key path of
+        its configuration): each argument it does not take, and those it lacks."""
+        checked = check_arguments(type_, config)
+        if checked is None:
+            return
+        accepted = checked.signature.accepted
+        what = type_.current.short
+        if wrapper is not None:
+            what = f"{what} (wrapped by {wrapper.current.short})"
+        suggested = set()
+        locations = ctx.analysis.project.catalog_locations
+        for argument in checked.unexpected:
+            old = type_.old_argument(argument)
+            close = difflib.get_close_matches(argument, accepted, n=1)
+            if argument == "version":  # only `versioned: true` passes it (Kedro drops `version`)
+                key, says = "versioned", "is versioned (`versioned: true`) but takes no 'version'"
+            elif old:
+                key, says = argument, f"does not take '{argument}': {old}"
+            else:
+                maybe = f" (did you mean '{close[0]}'?)" if close else ""
+                key, says = argument, f"does not take '{argument}'{maybe}"
+            suggested.update(close)
+            declared = locations.find(*entry, key)
+            yield self.finding(
+                ctx,
+                f"'{name}': {what} {says}; it takes {', '.join(accepted)}",
+                dataset=name,
+                location=declared.location if declared else None,
+                hint=old,
+            )
+        missing = [argument for argument in checked.missing if argument not in suggested]
+        if missing:
+            declared = locations.find(*entry)
+            yield self.finding(
+                ctx,
+                f"'{name}': {what} needs {', '.join(repr(arg) for arg in missing)}",
+                dataset=name,
+                location=declared.location if declared else None,
+            )

@@ -19,6 +19,14 @@ from kedro_servecheck.lint.rules.base import Example, Rule, RuleContext
 _TABULAR = (Loads.PANDAS, Loads.SPARK, Loads.NUMPY)
 
 
+def _wrapped_by_mlflow(name: str, type_: str, filepath: str) -> str:
+    """A catalog entry of `type_` wrapped by kedro-mlflow's MlflowArtifactDataset."""
+    return (
+        f"{name}:\n  type: kedro_mlflow.io.artifacts.MlflowArtifactDataset\n"
+        f"  dataset:\n    type: {type_}\n    filepath: {filepath}\n"
+    )
+
+
 def _input_location(analysis: Analysis) -> Location | None:
     """Where the requested data input was configured, when that was pyproject.toml."""
     if analysis.spec.input_origin is InputOrigin.SETTINGS:
@@ -40,7 +48,7 @@ def _data_input_loading(rule: Rule, ctx: RuleContext, loads: Loads, says: str) -
     info = spec.inner_type.info if spec else None
     if spec and info and info.loads is loads:
         yield rule.finding(
-            ctx, f"data input '{spec.name}' is a {spec.type.short}{says}", dataset=spec.name
+            ctx, f"data input '{spec.name}' is a {spec.type_label}{says}", dataset=spec.name
         )
 
 
@@ -188,6 +196,14 @@ class DataInputType(Rule):
             expect_message="does not load a DataFrame or an array",
             expect_line=4,
         ),
+        Example(
+            "predict(request, model) -> predictions",
+            MODEL + _wrapped_by_mlflow("request", "json.JSONDataset", "data/r.json"),
+            files=MODEL_FILE,
+            input="request",
+            expect_message="is a json.JSONDataset (wrapped by kedro_mlflow.io.artifacts.",
+            expect_line=4,
+        ),
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
@@ -214,7 +230,15 @@ class DataInputTypeUnknown(Rule):
     code = "SC104"
     name = "data-input-type-unknown"
     severity = Severity.WARNING
-    valid = (Example(PREDICT, MODEL, files=MODEL_FILE),)
+    valid = (
+        Example(PREDICT, MODEL, files=MODEL_FILE),
+        Example(
+            PREDICT,
+            MODEL + _wrapped_by_mlflow("features", "pandas.CSVDataset", "data/f.csv"),
+            files=MODEL_FILE,
+            input="features",
+        ),
+    )
     invalid = (
         Example(
             PREDICT,
@@ -234,7 +258,7 @@ class DataInputTypeUnknown(Rule):
         if info is None or info.loads is Loads.ANY:
             yield self.finding(
                 ctx,
-                f"data input '{spec.name}' is a {spec.type.short}: whether it loads a DataFrame "
+                f"data input '{spec.name}' is a {spec.type_label}: whether it loads a DataFrame "
                 "or an array is only known at run time",
                 dataset=spec.name,
             )
