@@ -335,8 +335,9 @@ class DatasetTypeUnknown(Rule):
     the server.
 
     ## How to fix
-    Use the Kedro 1.x class name (`DataSet` became `Dataset`), or install the kedro-datasets
-    extra the message names.
+    Use the class name the message gives (kedro-datasets and kedro-mlflow renamed classes
+    for Kedro 1.x: `DataSet` became `Dataset`), or install the package or kedro-datasets
+    extra it names.
     """
 
     code = "SC206"
