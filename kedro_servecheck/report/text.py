@@ -21,6 +21,7 @@ from kedro_servecheck.report.report import Report
 from kedro_servecheck.report.summary import outcome, verdict
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+ALIGN_AT_MOST = 48  # a longer name or type is not padded to, it overflows its column
 ROLE_STYLE = {
     Role.DATA: "green",
     Role.PERSISTED: "blue",
@@ -69,10 +70,8 @@ def _pipeline_lines(report: Report, analysis: Analysis) -> Iterator[Text]:
     status = report.status(analysis)
     status_style = "bold green" if status == "pass" else "bold red"
     yield _line((analysis.name, "bold"), "  ", (status.upper(), status_style))
-    width = max((len(printable(free.name)) for free in analysis.inputs), default=0)
-    type_width = max(
-        (len(printable(free.spec.type.short)) for free in analysis.inputs if free.spec), default=0
-    )
+    width = _column([printable(free.name) for free in analysis.inputs])
+    type_width = _column([printable(free.spec.type.short) for free in analysis.inputs if free.spec])
     for free in sorted(analysis.inputs, key=lambda free: list(Role).index(free.role)):
         detail = ""
         if free.spec and (free.spec.declared or free.role is Role.PERSISTED):
@@ -88,6 +87,11 @@ def _pipeline_lines(report: Report, analysis: Analysis) -> Iterator[Text]:
     for finding in report.findings_of(analysis):
         yield Text()
         yield from _finding_lines(finding)
+
+
+def _column(cells: list[str]) -> int:
+    """The width to pad a column of `cells` to: the widest, or `ALIGN_AT_MOST` if less."""
+    return min(max(map(len, cells), default=0), ALIGN_AT_MOST)
 
 
 def _finding_lines(finding: Finding) -> Iterator[Text]:
