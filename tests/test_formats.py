@@ -440,6 +440,28 @@ def test_human_formats_show_control_characters_as_escapes(format_, tmp_path, mon
         assert ("\x1b[" in output) == (color and format_ == "text")  # servecheck's colours
 
 
+@pytest.mark.parametrize(
+    "format_", ["text", "concise", "json", "sarif", "gitlab", "junit", "markdown", "html"]
+)
+def test_no_line_is_a_runner_command(format_, tmp_path, monkeypatch):
+    """A GitHub runner obeys a line that starts with `::` after blanks, and the legacy
+    `##[command]` anywhere in a line: a pipeline named `::error::…` starts a line of the text
+    report, and any string may hold `##[error]`. JSON keeps the exact string (`\\u005b`)."""
+    monkeypatch.chdir(tmp_path)
+    name, message = "::error file=src/x.py,line=1::pipeline", "'model' ##[error]legacy"
+    pipeline = Pipeline([node(_identity, ["request", "model"], "out", name="predict")])
+    inputs = [FreeInput("request", Role.DATA, None), FreeInput("model", Role.UNRESOLVED, None)]
+    finding = _finding(pipeline=name, message=message, hint=f"rename {name}")
+    analysis = analysis_of(tmp_path, pipeline, inputs, "request", [finding], name=name)
+    output = formatter(format_)(Report(tmp_path, "pkg", "local", [analysis]), False)
+    assert not [line for line in output.splitlines() if re.search(r"^\s*::|##\[", line)]
+    if format_ == "json":
+        assert json.loads(output)["findings"][0]["message"] == message
+    if format_ == "text":
+        assert "\\x3a:error file=src/x.py,line=1::pipeline  FAIL" in output
+        assert "'model' ##\\x5berror]legacy" in output
+
+
 def test_text_and_concise_end_with_the_verdict(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     report = _injected_report(tmp_path)

@@ -14,6 +14,7 @@ from kedro_servecheck.printable import escape
 from kedro_servecheck.report.report import Report
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_LEGACY_COMMAND = "##["  # a GitHub runner obeys `##[error]…` anywhere in a line it prints
 
 
 def render(report: Report, color: bool = False) -> str:
@@ -23,7 +24,9 @@ def render(report: Report, color: bool = False) -> str:
 
 def dumps(document: Any) -> str:
     """`document` as indented JSON text, non-ASCII as is, and a lone surrogate (that UTF-8
-    cannot encode: a file name that is not UTF-8, say) as its `\\udcff` escape, which a JSON
-    parser reads back as the same string."""
+    cannot encode: a file name that is not UTF-8, say) as its `\\udcff` escape, and the `[`
+    of `##[` (which only a string can hold) as `\\u005b`: a JSON parser reads back the same
+    strings, and a CI log that shows the document obeys no command in it."""
     text = json.dumps(document, indent=2, ensure_ascii=False)
-    return _SURROGATE.sub(lambda match: escape(match[0]), text) + "\n"
+    text = _SURROGATE.sub(lambda match: escape(match[0]), text)
+    return text.replace(_LEGACY_COMMAND, "##\\u005b") + "\n"
