@@ -110,7 +110,8 @@ def _annotation(func: Callable[..., Any], parameter: inspect.Parameter) -> tuple
         return "", None
     if isinstance(annotation, str):
         return annotation, _loads_of_text(annotation, _namespace(func))
-    return inspect.formatannotation(annotation), loads_of(annotation)
+    shown = inspect.formatannotation(annotation).replace("typing.", "")  # as written: `Any`
+    return shown, loads_of(annotation)
 
 
 def loads_of(annotation: Any) -> Loads | None:
