@@ -202,3 +202,25 @@ def test_kedro_mlflow_cannot_serve_one_output_of_the_node(project_copy, tmp_path
     head, *listed = refusal.strip().split("\n - ")  # kedro-mlflow lists them in set order
     assert head == "Pipeline must have one and only one output, got '2' outputs: "
     assert sorted(listed) == ["prediction_summary", "price_predictions"]
+
+
+# -- pipelines built lazily: the producers of a missing artifact ------------------------------
+
+
+def test_on_a_fresh_clone_the_training_pipeline_is_found(project_copy, tmp_path):
+    """With the template's find_pipelines(), building `inference` alone must not hide
+    `data_science`: it trains the missing regressor (SC208, not SC202), as `kedro run` shows."""
+    project = project_copy(SPACEFLIGHTS)
+    (project / REGRESSOR).unlink()
+    args = ("check", project, *BATCH, "--output", "price_predictions", "-f", "json")
+    fresh = servecheck(*args)
+    assert fresh.returncode == 0, fresh.stdout
+    (not_trained,) = _findings(fresh.json(), "SC208")
+    assert not_trained["message"] == (
+        "'regressor' is not on disk yet (data/06_models/regressor.pickle): pipeline"
+        " 'data_science' makes it"
+    )
+    _kedro_run(project, "data_science", tmp_path)
+    assert (project / REGRESSOR).is_file()
+    trained = servecheck(*args)
+    assert _findings(trained.json(), "SC208") == []
