@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from conftest import Run, servecheck
 from export_helpers import read_json
@@ -204,6 +205,62 @@ def test_kedro_mlflow_cannot_serve_one_output_of_the_node(project_copy, tmp_path
     assert sorted(listed) == ["prediction_summary", "price_predictions"]
 
 
+# -- a training pipeline checked as if it served -----------------------------------------------
+
+
+def test_sc004_names_what_the_training_pipeline_saves_and_the_inference_pipeline():
+    run = servecheck("check", f"fixtures/{SPACEFLIGHTS}", *TRAINING)
+    assert run.returncode == 0, run.stdout  # a warning
+    assert (
+        "conf/base/catalog/models.yml:2: SC004 pipeline-writes-datasets (warning)\n"
+        "    pipeline 'data_science' saves regressor (node 'train_model_node',"
+        " data/06_models/regressor.pickle) and metrics (node 'evaluate_model_node',"
+        " data/08_reporting/metrics.json)" in run.stdout
+    )
+    assert (
+        "fix: serve the pipeline that loads what this one saves and saves nothing:"
+        " `--pipeline inference` (it reads regressor)" in run.stdout
+    )
+    strict = servecheck("check", f"fixtures/{SPACEFLIGHTS}", *TRAINING, "--strict", "-f", "json")
+    assert strict.returncode == 1
+    (finding,) = _findings(strict.json(), "SC004")
+    assert (finding["dataset"], finding["node"]) == ("regressor", "train_model_node")
+
+
+def test_the_inference_pipeline_saves_nothing():
+    run = servecheck(
+        "check", f"fixtures/{SPACEFLIGHTS}", *BATCH, "--output", "price_predictions", "-f", "json"
+    )
+    assert _findings(run.json(), "SC004") == []
+
+
+def test_the_training_pipeline_saves_natively_and_retrains_per_request_served(
+    project_copy, tmp_path
+):
+    """What SC004 says: `kedro run` saves regressor and metrics; the exported model fits a
+    new regressor on each request's rows and saves nothing."""
+    project = project_copy(SPACEFLIGHTS)
+    for saved in (REGRESSOR, METRICS):
+        (project / saved).unlink()
+    _kedro_run(project, "data_science", tmp_path)
+    assert (project / REGRESSOR).is_file()
+    assert (project / METRICS).is_file()
+
+    model = tmp_path / "model"
+    sample = project / MODEL_INPUT_TABLE
+    run = servecheck("export", project, *TRAINING, "--model-dir", model, "--sample", sample)
+    assert run.returncode == 0, run.stderr
+    table = pd.read_parquet(sample)
+    first, second = tmp_path / "first.parquet", tmp_path / "second.parquet"
+    table.iloc[:100].to_parquet(first)
+    table.iloc[100:].to_parquet(second)
+    before = _digests(project / "data")
+    on_first, on_second = _predictions(model, [first, second], tmp_path)
+    assert sorted(on_first) == ["mae", "max_error", "r2_score"]
+    assert on_first != on_second  # fitted again on each request's rows
+    assert _digests(project / "data") == before  # and nothing saved
+
+
 # -- pipelines built lazily: the producers of a missing artifact ------------------------------
 
 
@@ -224,3 +281,31 @@ def test_on_a_fresh_clone_the_training_pipeline_is_found(project_copy, tmp_path)
     assert (project / REGRESSOR).is_file()
     trained = servecheck(*args)
     assert _findings(trained.json(), "SC208") == []
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "saved"),
+    [
+        (
+            "data_processing",
+            (
+                "saves preprocessed_companies (node 'preprocess_companies_node',"
+                " data/02_intermediate/preprocessed_companies.parquet) and preprocessed_shuttles"
+            ),
+        ),
+        (
+            "reporting",
+            (
+                "saves price_by_shuttle_type_plot (node 'plot_price_by_shuttle_type_node',"
+                " data/08_reporting/price_by_shuttle_type.png)"
+            ),
+        ),
+    ],
+)
+def test_sc004_for_the_other_pipelines_that_save(pipeline, saved):
+    """data_processing saves its intermediate tables (not model_input_table: that table is its
+    output); reporting saves a plot, its output. No pipeline that saves nothing loads them."""
+    run = servecheck("check", f"fixtures/{SPACEFLIGHTS}", "--pipeline", pipeline)
+    assert saved in run.stdout
+    assert "saves model_input_table" not in run.stdout
+    assert "fix: Serve the inference pipeline instead (`--pipeline NAME`)" in run.stdout

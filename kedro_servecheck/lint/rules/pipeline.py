@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from kedro_servecheck.analysis.graph import ServingGraph
+from kedro_servecheck.analysis.persisted_writes import inference_look_alikes, persisted_writes
+from kedro_servecheck.catalog.resolve import display_path
 from kedro_servecheck.findings import Finding, Severity
+from kedro_servecheck.lint.rules._examples import MODEL, MODEL_FILE, PREDICT
 from kedro_servecheck.lint.rules.base import Example, Rule, RuleContext
 
 _ALTERNATIVES_SHOWN = 3  # SC002's hint spells out `--output NAME` for this many outputs at most
+_PREDICTIONS_TABLE = """\
+predictions:
+  type: pandas.CSVDataset
+  filepath: data/07_model_output/predictions.csv
+"""
+_METRICS = """\
+metrics:
+  type: json.JSONDataset
+  filepath: data/08_reporting/metrics.json
+"""
 
 
 class EmptyPipeline(Rule):
@@ -165,6 +178,95 @@ class OutputPruned(Rule):
             )
 
 
+class PipelineWritesDatasets(Rule):
+    """Fires when the nodes of the serving pipeline save persisted datasets.
+
+    ## What it does
+    Lists the datasets that the nodes of the serving pipeline write to persisted catalog
+    entries: the intermediate ones too (a model that a later node evaluates). The output the
+    model serves counts too, unless it is saved as a table: batch scoring saves its
+    predictions as a table, while training and reporting save models, metrics and plots. The
+    fix names the registered pipelines that load what this one saves and save nothing: the
+    inference pipeline, most likely.
+
+    ## Why it matters
+    A pipeline that saves datasets trains, reports or prepares data. Served, its nodes run
+    on every request: a model would be fitted again on each request's rows. Nothing is
+    saved: the served model (servecheck's, and kedro-mlflow's `KedroPipelineModel`) keeps
+    every dataset in memory.
+
+    ## How to fix
+    Serve the inference pipeline instead (`--pipeline NAME`): the one that loads what this
+    pipeline saves. If this is the inference pipeline, keep its intermediate datasets in
+    memory (remove their catalog entries), or ignore this finding for them.
+    """
+
+    code = "SC004"
+    name = "pipeline-writes-datasets"
+    severity = Severity.WARNING
+    valid = (
+        Example(
+            PREDICT,
+            MODEL + _PREDICTIONS_TABLE,
+            files=MODEL_FILE,
+            input="features",
+        ),
+        Example("clean(raw) -> features\n" + PREDICT, MODEL, files=MODEL_FILE, input="raw"),
+    )
+    invalid = (
+        Example(
+            "train(table) -> model\nevaluate(model, table) -> metrics",
+            MODEL + _METRICS,
+            input="table",
+            expect_message=(
+                "saves model (node 'train', data/06_models/model.pkl) and metrics (node"
+                " 'evaluate', data/08_reporting/metrics.json), as training, reporting and"
+            ),
+            expect_line=1,
+        ),
+        Example(
+            "train(table) -> model",
+            MODEL,
+            input="table",
+            expect_message="saves model (node 'train', data/06_models/model.pkl)",
+            expect_line=1,
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        analysis = ctx.analysis
+        writes = persisted_writes(analysis.pipeline, analysis.catalog, analysis.outputs)
+        if not writes:
+            return
+        root = analysis.project.root
+        saved = _and(
+            f"{write.dataset} (node '{write.node}', "
+            f"{display_path(write.spec, root) or write.spec.type_label})"
+            for write in writes
+        )
+        look_alikes = inference_look_alikes(
+            analysis.project.pipelines, analysis.catalog, writes, analysis.name
+        )
+        hint = None
+        if look_alikes:
+            hint = "serve the pipeline that loads what this one saves and saves nothing: " + (
+                " or ".join(
+                    f"`--pipeline {other.pipeline}` (it reads {', '.join(other.reads)})"
+                    for other in look_alikes
+                )
+            )
+        first = writes[0]
+        yield self.finding(
+            ctx,
+            f"pipeline '{analysis.name}' saves {saved}, as training, reporting and data"
+            " processing pipelines do: served, its nodes would run on every request and save"
+            " nothing",
+            dataset=first.dataset,
+            node=first.node,
+            hint=hint,
+        )
+
+
 def _with_producers(graph: ServingGraph, outputs: list[str]) -> str:
     """`a, b, both returned by node 'n'`, or `a from node 'm', b from node 'n'`."""
     producers = [_producer_name(graph, name) for name in outputs]
@@ -182,3 +284,9 @@ def _with_producers(graph: ServingGraph, outputs: list[str]) -> str:
 def _producer_name(graph: ServingGraph, dataset: str) -> str:
     producer = graph.producer(dataset)
     return producer.name if producer else "none"
+
+
+def _and(items: Iterable[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    listed = list(items)
+    return ", ".join(listed[:-1]) + " and " + listed[-1] if len(listed) > 1 else listed[0]
