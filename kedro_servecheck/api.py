@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from kedro_servecheck.exporter.backend import ExportOptions, ExportResult, expor
 from kedro_servecheck.lint.engine import review
 from kedro_servecheck.lint.settings import Overrides, Settings
 from kedro_servecheck.load.project import Project, load_project
+from kedro_servecheck.quiet_logging import stdout_reserved
 from kedro_servecheck.report.report import Report
 
 
@@ -185,7 +185,7 @@ def _load(
 ) -> tuple[Project, Settings]:
     """The project at `path` and its effective settings (no rule runs)."""
     overrides = overrides or Overrides()
-    with contextlib.redirect_stdout(sys.stderr):  # user code may print while it is imported
+    with stdout_reserved():  # user code may print, and Kedro log, while the project loads
         project = load_project(
             path,
             env,

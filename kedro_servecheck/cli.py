@@ -8,7 +8,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 import yaml
@@ -16,7 +16,7 @@ import yaml
 from kedro_servecheck._version import __version__
 from kedro_servecheck.draw.picture import FORMATS as DRAWINGS
 from kedro_servecheck.errors import ServecheckError
-from kedro_servecheck.quiet_logging import quiet_kedro_logging
+from kedro_servecheck.quiet_logging import stdout_reserved
 from kedro_servecheck.report import FORMATS
 
 if TYPE_CHECKING:
@@ -234,7 +234,7 @@ def check(
     warnings), 2 usage error or the project cannot be loaded.
     """
 
-    def run() -> int:
+    def run(stdout: TextIO) -> int:
         from kedro_servecheck.api import _load, _run, _targets
         from kedro_servecheck.lint.settings import Overrides, render_settings
         from kedro_servecheck.report import formatter
@@ -254,17 +254,17 @@ def check(
         if show_settings:
             specs = _targets(project, settings, pipelines, input_, output)
             shown = settings.to_dict(project.env, specs)
-            click.echo(render_settings(shown, as_json=format_ == "json"), nl=False)
+            click.echo(render_settings(shown, as_json=format_ == "json"), nl=False, file=stdout)
             return 0
         report = _run(project, settings, pipelines, input=input_, output=output)
-        _emit(formatter(format_), report, output_file)
+        _emit(formatter(format_), report, output_file, stdout)
         if export_dir and not report.failed:
             from kedro_servecheck.exporter.backend import ExportOptions
 
             options = ExportOptions(
                 model_dir=export_dir, sample=sample, verify=True, progress=_progress
             )
-            _export_checked(report, options)
+            _export_checked(report, options, stdout)
         elif export_dir:
             click.echo(f"servecheck: not exporting to {export_dir}: the check failed", err=True)
         return 0 if settings.exit_zero else report.exit_code
@@ -324,7 +324,7 @@ def graph_command(
     but the exit code is 0 whatever it finds (2: the project cannot be loaded).
     """
 
-    def run() -> int:
+    def run(stdout: TextIO) -> int:
         from kedro_servecheck.api import _load, _run, _targets
         from kedro_servecheck.draw.picture import Picture, draw, notes
         from kedro_servecheck.lint.settings import Overrides
@@ -344,7 +344,7 @@ def graph_command(
             picture = Picture(formatter("html")(report, False), notes(analysis))
         else:
             picture = draw(analysis, report.findings_of(analysis), format_)
-        _emit(lambda _report, _color: picture.text, report, output_file)
+        _emit(lambda _report, _color: picture.text, report, output_file, stdout)
         if len(specs) > 1:
             others = ", ".join(spec.name for spec in specs[1:])
             click.echo(
@@ -499,7 +499,7 @@ def export_command(
     model is written to a temp folder and moved into place at the end: a failure leaves nothing.
     """
 
-    def run() -> int:
+    def run(stdout: TextIO) -> int:
         from kedro_servecheck.api import _check_for_export
         from kedro_servecheck.exporter.backend import ExportOptions
 
@@ -525,13 +525,13 @@ def export_command(
             params=params,
             load_versions=load_versions,
         )
-        _export_checked(report, options)
+        _export_checked(report, options, stdout)
         return 0
 
     sys.exit(_guarded(run, debug))
 
 
-def _export_checked(report: Report, options: ExportOptions) -> None:
+def _export_checked(report: Report, options: ExportOptions, stdout: TextIO) -> None:
     """Export what `report` checked; when findings block it, show the report first."""
     from kedro_servecheck.errors import ExportBlocked
     from kedro_servecheck.exporter.backend import export_report
@@ -540,7 +540,7 @@ def _export_checked(report: Report, options: ExportOptions) -> None:
     try:
         result = export_report(report, options)
     except ExportBlocked:
-        _emit(formatter("text"), report, None)
+        _emit(formatter("text"), report, None, stdout)
         raise
     _say_exported(result, options.model_dir)
 
@@ -564,19 +564,26 @@ def _progress(step: str) -> None:
         click.echo(f"servecheck export: {step}…", err=True)
 
 
-def _emit(render: Callable[[Report, bool], str], report: Report, output_file: Path | None) -> None:
+def _emit(
+    render: Callable[[Report, bool], str],
+    report: Report,
+    output_file: Path | None,
+    stdout: TextIO,
+) -> None:
     if output_file:
         output_file.write_text(render(report, False), encoding="utf-8")
     else:
-        click.echo(render(report, sys.stdout.isatty()), nl=False)
+        click.echo(render(report, stdout.isatty()), nl=False, file=stdout)
 
 
-def _guarded(run: Callable[[], int], debug: bool) -> int:
-    """Run `run`, turning a ServecheckError into one clear message on stderr and its exit
+def _guarded(run: Callable[[TextIO], int], debug: bool) -> int:
+    """Run `run` with stdout reserved for what it writes to the stream it is given (the
+    report), turning a ServecheckError into one clear message on stderr and its exit
     code; anything else is a bug in servecheck, said in one line (exit 2). `--debug` adds the
     traceback and changes nothing else."""
     try:
-        return run()
+        with stdout_reserved() as stdout:
+            return run(stdout)
     except ServecheckError as exc:
         if debug:
             traceback.print_exc()
@@ -591,9 +598,3 @@ def _guarded(run: Callable[[], int], debug: bool) -> int:
             err=True,
         )
         return 2
-
-
-def main() -> None:
-    """The console script: Kedro stays quiet and writes no log file."""
-    quiet_kedro_logging(force=True)
-    cli(prog_name="servecheck")

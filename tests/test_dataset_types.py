@@ -263,6 +263,7 @@ def kedro_can_import(type_: str) -> bool:
         ("kedro_datasets.pandas.CSVDataSet", "use 'pandas.CSVDataset'"),
         ("pickle.PickleDataSet", "use 'pickle.PickleDataset'"),
         ("pandas.ParquetDataSet", "renamed the `DataSet` classes to `Dataset`"),
+        ("matplotlib.MatplotlibWriter", "renamed 'matplotlib.MatplotlibWriter' to"),
     ],
 )
 def test_resolution_problem_suggests_the_dataset_spelling(spelling, fragment):

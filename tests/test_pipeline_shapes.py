@@ -19,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import Run, servecheck
+from conftest import Run, kedro, servecheck
 from export_helpers import read_json
 
 SPACEFLIGHTS = "spaceflights"
-BATCH = ("--pipeline", "inference", "--input", "new_shuttles")
+BATCH = ("--pipeline", "inference")  # the data input, new_shuttles, is inferred (SC106)
 TRAINING = ("--pipeline", "data_science", "--input", "model_input_table")
 NEW_SHUTTLES = "data/01_raw/new_shuttles.csv"
 MODEL_INPUT_TABLE = "data/03_primary/model_input_table.parquet"
@@ -92,14 +92,8 @@ def _tracking(tmp_path: Path) -> dict:
 
 
 def _kedro_run(project: Path, pipelines: str, tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "kedro", "run", "--pipelines", pipelines],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **_tracking(tmp_path), "PYTHONWARNINGS": "ignore"},
-    )
+    env = {**_tracking(tmp_path), "PYTHONWARNINGS": "ignore"}
+    done = kedro("run", "--pipelines", pipelines, cwd=project, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
 
 

@@ -155,6 +155,8 @@ _KEDRO_MLFLOW: dict[str, tuple[str, TypeInfo]] = {
         TypeInfo(_O, _NONE),
     ),
 }
+# classes kedro-datasets renamed, other than `DataSet` -> `Dataset`
+_KEDRO_DATASETS_RENAMED = {"matplotlib.MatplotlibWriter": "matplotlib.MatplotlibDataset"}
 # kedro-mlflow 0.12 (its Kedro 0.19 release) renamed these classes
 _KEDRO_MLFLOW_RENAMED = {
     "kedro_mlflow.io.artifacts.MlflowArtifactDataSet": _ARTIFACT,
@@ -256,6 +258,9 @@ class DatasetType:
         if datasets is not None:
             if cls in datasets:
                 return None
+            renamed = _KEDRO_DATASETS_RENAMED.get(self.short)
+            if renamed and renamed.partition(".")[2] in datasets:
+                return f"kedro-datasets renamed '{self.short}' to '{renamed}': use '{renamed}'"
             suggestion = _renamed_class(cls, datasets)
             if suggestion:
                 return (
@@ -271,7 +276,7 @@ class DatasetType:
         """Why a kedro-mlflow class the table does not know cannot be imported, read from
         kedro-mlflow's files (importing `kedro_mlflow.io.*` would import mlflow)."""
         if package_folder("kedro_mlflow") is None:
-            return f"no module '{module}' can be imported for type '{self.raw}'"
+            return "kedro-mlflow is not installed here: pip install kedro-mlflow"
         exported = _kedro_mlflow_module(module)
         if exported is None:
             return f"kedro-mlflow has no module '{module}'"

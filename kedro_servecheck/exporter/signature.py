@@ -5,15 +5,10 @@ of a training table used as the example) is optional, so that requests without i
 rejected. A column is unread when the pipeline, run on the example without it, runs and
 predicts the same. Without an example the signature has only the params schema: requests are
 not schema-checked, but per-request parameters still work.
-
-Each run gets its own copy of the example: nodes may change their input in place (the
-spaceflights starter's preprocessing nodes do), and the example is then saved with the model
-and verified.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +28,6 @@ def model_signature(
 
     if example is None:
         return infer_signature(params=params or None)
-    predict = _on_a_copy(predict)
     output = predict(example)
     signature = infer_signature(example, output, params=params or None)
     unread = unread_columns(predict, example, output)
@@ -58,11 +52,6 @@ def _predicts_the_same(predict: Callable[[Any], Any], data: Any, output: Any) ->
         return next(differences(predict(data), output), None) is None
     except Exception:  # the pipeline needs that column (a KeyError, most often)
         return False
-
-
-def _on_a_copy(predict: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`predict`, run on a copy of its data: the caller's data stays as it was."""
-    return lambda data: predict(copy.deepcopy(data))
 
 
 def _with_optional(signature: ModelSignature, optional: list[str]) -> ModelSignature:

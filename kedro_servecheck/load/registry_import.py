@@ -24,7 +24,6 @@ from kedro_servecheck.load.imports import ProjectImports
 from kedro_servecheck.load.locations import function_location
 from kedro_servecheck.load.stubs import is_stub
 
-_DEFAULT = "__default__"
 # find_pipelines() warns, with the traceback, when it cannot import a pipeline's module
 _IMPORT_FAILED = (
     r"(?s)An error occurred while importing the '.*' module\. Nothing defined therein will be"
@@ -82,10 +81,10 @@ class RegisteredPipelines(Mapping[str, Pipeline]):
 
         built = self._imports.run(build, f"Cannot load the pipeline registry of '{package}'")
         self._check_not_made_by_stubs(built)
-        # A registry that returns more than was requested does not filter: it built them all.
-        # The template's `__default__` (the sum of what find_pipelines found) is no sign of
-        # that, and is kept only from a registry that built them all.
-        complete = requested is None or not set(built) - {_DEFAULT} <= set(requested)
+        # The template's registry adds `__default__`, the sum of what find_pipelines() built:
+        # only a registry that returns other pipelines than those asked for built them all.
+        others = set(built) - set(requested or ()) - {"__default__"}
+        complete = requested is None or bool(others)
         for name, pipeline in built.items():  # the objects first built stay (analyses hold them)
             if complete or name in (requested or ()):
                 self._built.setdefault(name, pipeline)
