@@ -34,6 +34,7 @@ ALL_RULES: tuple[Rule, ...] = (
     pipeline.EmptyPipeline(),
     pipeline.OutputCount(),
     pipeline.OutputPruned(),
+    pipeline.PipelineWritesDatasets(),
     data_input.DataInputUnknown(),
     data_input.DataInputUndetermined(),
     data_input.DataInputType(),
