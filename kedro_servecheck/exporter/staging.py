@@ -18,6 +18,7 @@ from typing import Any
 from kedro.io.core import get_protocol_and_path
 
 from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.catalog.artifact_paths import refuse_unsafe
 from kedro_servecheck.catalog.resolve import DatasetSpec, display_path
 from kedro_servecheck.errors import ExportError
 
@@ -51,6 +52,7 @@ def stage_serving(
     serving.mkdir(parents=True)
     staged, catalog = [], {}
     for spec in analysis.persisted_specs():
+        refuse_unsafe(spec, analysis.project)  # even when the check did not run SC211
         artifact, entry = _stage_artifact(spec, serving, analysis.project.root, credentials)
         staged.append(artifact)
         catalog[spec.name] = entry
