@@ -63,10 +63,10 @@ with open(result, "wb") as stream:
 """
 
 
-def _run(script: str, args: list, cwd: Path, result: Path):
+def _run(script: str, args: list, cwd: Path, result: Path, interpreter: str = sys.executable):
     env = {**os.environ, "PYTHONPATH": ""}
     done = subprocess.run(
-        [sys.executable, "-c", script, *map(str, args), str(result)],
+        [interpreter, "-c", script, *map(str, args), str(result)],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -109,14 +109,16 @@ def model_prediction(
     scratch: Path,
     params: dict | None = None,
     not_installed: tuple[str, ...] = (),
+    interpreter: str = sys.executable,
 ):
-    """Load the model in a fresh process (cwd outside the project) and predict on `sample`,
-    where kedro-servecheck and the `not_installed` packages cannot be imported."""
+    """Load the model in a fresh process of `interpreter` (cwd outside the project) and predict
+    on `sample`, where kedro-servecheck and the `not_installed` packages cannot be imported."""
     return _run(
         _MODEL_PREDICT,
         [model_dir, sample.resolve(), repr(params), ",".join(not_installed)],
         scratch,
         scratch / "model_prediction.pkl",
+        interpreter,
     )
 
 

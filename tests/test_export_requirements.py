@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -297,3 +300,53 @@ def test_export_help_says_what_each_requirement_option_writes():
     ):
         assert fragment in text, fragment
     assert str(REPO) not in text
+
+
+# -- portable -----------------------------------------------------------------------------------
+
+
+def clean_machine_env() -> dict[str, str]:
+    """This environment without this machine's pip setup (its config files' local wheels and
+    extra indexes, PIP_* variables) nor PYTHONPATH: pip reaches PyPI alone, as elsewhere."""
+    kept = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("PIP_") and key not in ("PYTHONPATH", "VIRTUAL_ENV")
+    }
+    return {**kept, "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+
+
+def test_the_model_installs_from_its_requirements_alone_and_predicts(tmp_path):
+    """A plain venv (no system site-packages) gets the model's requirements.txt and nothing
+    else, from PyPI; there, without kedro-servecheck, the model predicts what the verified
+    export and Kedro's own run predict. Needs the network (PyPI); a minute or more."""
+    model = tmp_path / "model"
+    args = ["--pipeline", "inference", "--model-dir", model, "--sample", CHURN_SAMPLE]
+    run = servecheck("export", FIXTURES / "churn", *args, "--verify")
+    assert run.returncode == 0, run.stderr
+    venv, env = tmp_path / "venv", clean_machine_env()
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, env=env, timeout=300)
+    interpreter = str(venv / "bin/python")
+    install = subprocess.run(
+        [interpreter, "-m", "pip", "install", "--quiet", "-r", model / "requirements.txt"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1200,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    installed = subprocess.run(
+        [interpreter, "-m", "pip", "list", "--format=json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    names = {package["name"].lower() for package in json.loads(installed.stdout)}
+    assert {"mlflow", "kedro", "scikit-learn"} <= names
+    assert "kedro-servecheck" not in names
+    served = model_prediction(model, CHURN_SAMPLE, tmp_path, interpreter=interpreter)
+    native = native_prediction(
+        FIXTURES / "churn", "inference", "customers_to_score", CHURN_SAMPLE, tmp_path
+    )
+    pd.testing.assert_frame_equal(pd.DataFrame(served), native, check_dtype=False)
