@@ -479,7 +479,8 @@ def rule_command(code: str, format_: str) -> None:
     metavar="FILE|LIST",
     help="The model's requirements instead of the inferred ones, as MLflow's "
     "pip_requirements: a requirements file (MLflow expands its -r and -c lines), or a "
-    "comma-separated list ('pandas==2.2,scikit-learn>=1.4'). MLflow adds mlflow if missing.",
+    "comma-separated list ('pandas>=2.2,<3,scikit-learn==1.4.2'). MLflow adds mlflow if "
+    "missing.",
 )
 @click.option(
     "--extra-pip-requirements",

@@ -206,6 +206,26 @@ def test_a_missing_extra_distribution_is_left_to_pip_with_a_warning(tmp_path, mo
     assert "not pinned" in warning
 
 
+def test_a_tensorflow_model_pins_tensorflow_or_says_it_cannot(tmp_path):
+    """TensorFlowModelDataset's extra installs tensorflow: pinned where it is installed, named
+    in a warning where it is not (kedro-datasets[...] still brings it)."""
+    pkg = tree(tmp_path, {"proj/__init__.py": ""})
+    loaded = [dataset_type("tensorflow.TensorFlowModelDataset")]
+    result = pinned_requirements(model_code(pkg, [], loaded, []), "proj", loaded)
+    extra = "kedro-datasets[tensorflow-tensorflowmodeldataset]=="
+    assert any(line.startswith(extra) for line in result.lines)
+    try:
+        version = importlib.metadata.version("tensorflow")
+    except importlib.metadata.PackageNotFoundError:
+        assert not [line for line in result.lines if line.startswith("tensorflow")]
+        (warning,) = result.warnings
+        assert "'tensorflow" in warning
+        assert "is not installed here, so it is not pinned" in warning
+    else:
+        assert f"tensorflow=={version}" in result.lines
+        assert result.warnings == []
+
+
 def test_a_local_module_without_a_distribution_is_named(tmp_path, monkeypatch):
     """A sibling package importable here but not installed does not travel with the model."""
     tree(tmp_path, {"helpers_here/__init__.py": ""})
@@ -224,6 +244,8 @@ def test_a_list_is_validated_item_by_item():
     assert given is not None
     assert given.for_mlflow() == ["pandas==2.2", "scikit-learn>=1.4"]
     assert user_requirements(None, "--pip-requirements") is None
+    specifiers = user_requirements("pandas>=2,<3, ,scikit-learn~=1.4,!=1.4.1", "x")
+    assert specifiers.for_mlflow() == ["pandas>=2,<3", "scikit-learn~=1.4,!=1.4.1"]
     assert user_requirements(["a @ https://x.org/a.whl"], "x").for_mlflow() == [
         "a @ https://x.org/a.whl"
     ]

@@ -2,7 +2,8 @@
 `extra_pip_requirements` take them: a requirements file, or a list of requirements.
 
 On the command line one value is either: an existing file (MLflow's own parser expands it,
-`-r` and `-c` lines included), or a comma-separated list, each item a PEP 508 requirement.
+`-r` and `-c` lines included), or a comma-separated list, each item a PEP 508 requirement
+(whose own specifiers may be comma-separated too: `pandas>=2,<3,scikit-learn`).
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ def user_requirements(value: RequirementsValue | None, flag: str) -> UserRequire
                 hint="give a requirements file, or a comma-separated list (a==1.0,b>=2)",
             )
         return UserRequirements(file=path.resolve())
-    items = value.split(",") if isinstance(value, str) else list(value)
-    requirements = tuple(item.strip() for item in items if item.strip())
+    items = _split(value) if isinstance(value, str) else [item.strip() for item in value]
+    requirements = tuple(item for item in items if item)
     if not requirements:
         raise UsageError(f"{flag} is empty", hint="give a requirements file, or a list a,b==1.0")
     for item in requirements:
@@ -98,6 +99,18 @@ def with_extra(inferred: list[str], extra: UserRequirements) -> list[str]:
         ours.specifier = SpecifierSet(f"{ours.specifier},{wanted.specifier}".strip(","))
         lines[name] = str(ours)
     return [*lines.values(), *appended]
+
+
+def _split(value: str) -> list[str]:
+    """The items of a comma-separated list; an item that starts with a version operator goes
+    on with the previous one's specifiers (`pandas>=2,<3` is one requirement)."""
+    items: list[str] = []
+    for part in filter(None, (part.strip() for part in value.split(","))):
+        if items and part[0] in "<>=!~":
+            items[-1] = f"{items[-1]},{part}"
+        else:
+            items.append(part)
+    return items
 
 
 def _looks_like_a_file(value: str) -> bool:
