@@ -13,6 +13,8 @@ from kedro_servecheck.analysis.producers import Producers
 from kedro_servecheck.analysis.targets import ServingSpec, select_serving_specs
 from kedro_servecheck.catalog.resolve import Catalog
 from kedro_servecheck.exporter.backend import ExportOptions, ExportResult, export_report
+from kedro_servecheck.exporter.requirements import Pin
+from kedro_servecheck.exporter.user_requirements import RequirementsValue, user_requirements
 from kedro_servecheck.lint.engine import review
 from kedro_servecheck.lint.settings import Overrides, Settings
 from kedro_servecheck.load.project import Project, load_project
@@ -98,6 +100,10 @@ def export(
     run_name: str | None = None,
     register: str | None = None,
     alias: str | None = None,
+    pip_requirements: RequirementsValue | None = None,
+    extra_pip_requirements: RequirementsValue | None = None,
+    pin: Pin | None = None,
+    stub_missing: bool | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ExportResult:
     """Check the serving pipeline of the project at `path`, then export it as an MLflow model.
@@ -121,6 +127,14 @@ def export(
         run_name: The name of the run that logs the model.
         register: Register the logged model under this name.
         alias: Set this alias on the registered version (`models:/name@alias`).
+        pip_requirements: The model's requirements instead of the inferred ones, as MLflow's
+            `pip_requirements`: a requirements file (a `Path`, or a string naming an existing
+            file), a comma-separated string, or a list of requirement strings.
+        extra_pip_requirements: Requirements added to the inferred ones (same forms).
+        pin: How the inferred requirements are pinned: "exact" (`name==1.2.3`, the default)
+            or "compatible" (`name~=1.2`).
+        stub_missing: Stand stubs in for missing third-party packages that only unserved
+            code imports; None: as `stub-missing` in [tool.servecheck] says.
         progress: Called with the name of each step.
 
     Raises:
@@ -137,6 +151,9 @@ def export(
         run_name=run_name,
         register=register,
         alias=alias,
+        pip_requirements=user_requirements(pip_requirements, "pip_requirements"),
+        extra_pip_requirements=user_requirements(extra_pip_requirements, "extra_pip_requirements"),
+        pin=pin,
         progress=progress or (lambda step: None),
     )
     options.progress("load and check")
@@ -148,6 +165,7 @@ def export(
         env=env,
         params=params,
         load_versions=load_versions,
+        stub_missing=stub_missing,
     )
     return export_report(report, options)
 
@@ -161,6 +179,7 @@ def _check_for_export(
     env: str | None = None,
     params: dict[str, Any] | None = None,
     load_versions: Mapping[str, str] | None = None,
+    stub_missing: bool | None = None,
 ) -> Report:
     """The check an export starts with: one pipeline, its artifacts required on disk."""
     return check(
@@ -172,6 +191,7 @@ def _check_for_export(
         params=params,
         load_versions=load_versions,
         require_artifacts=True,
+        stub_missing=stub_missing,
     )
 
 

@@ -21,6 +21,7 @@ from kedro_servecheck.report import FORMATS
 
 if TYPE_CHECKING:
     from kedro_servecheck.exporter.backend import ExportOptions, ExportResult
+    from kedro_servecheck.exporter.requirements import Pin
     from kedro_servecheck.report.report import Report
 
 
@@ -473,6 +474,30 @@ def rule_command(code: str, format_: str) -> None:
 @click.option(
     "--alias", metavar="NAME", help="Set this alias on the registered version (models:/NAME@ALIAS)."
 )
+@click.option(
+    "--pip-requirements",
+    metavar="FILE|LIST",
+    help="The model's requirements instead of the inferred ones, as MLflow's "
+    "pip_requirements: a requirements file (MLflow expands its -r and -c lines), or a "
+    "comma-separated list ('pandas>=2.2,<3,scikit-learn==1.4.2'). MLflow adds mlflow if "
+    "missing.",
+)
+@click.option(
+    "--extra-pip-requirements",
+    metavar="FILE|LIST",
+    help="Requirements added to the inferred ones (a file or a comma-separated list); a list "
+    "item naming an inferred distribution narrows its pin, and the version installed here "
+    "must satisfy it. Not with --pip-requirements.",
+)
+@click.option(
+    "--pin",
+    type=click.Choice(["exact", "compatible"]),
+    help="How the inferred requirements are pinned to the versions installed here: exact "
+    "writes name==1.2.3; compatible writes name~=1.2 (1.2 or any later 1.x release; a "
+    "pre-release stays exact), for a model installed next to other packages. Local version "
+    "labels (+cpu) are dropped. Default: exact. Not with --pip-requirements.",
+)
+@_STUB_MISSING
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def export_command(
     path: Path,
@@ -491,6 +516,10 @@ def export_command(
     run_name: str | None,
     register: str | None,
     alias: str | None,
+    pip_requirements: str | None,
+    extra_pip_requirements: str | None,
+    pin: Pin | None,
+    stub_missing: bool | None,
     debug: bool,
 ) -> None:
     """Check the pipeline, then export it as an MLflow pyfunc model (models-from-code).
@@ -502,6 +531,7 @@ def export_command(
     def run(stdout: TextIO) -> int:
         from kedro_servecheck.api import _check_for_export
         from kedro_servecheck.exporter.backend import ExportOptions
+        from kedro_servecheck.exporter.user_requirements import user_requirements
 
         options = ExportOptions(
             model_dir=model_dir,
@@ -513,6 +543,11 @@ def export_command(
             run_name=run_name,
             register=register,
             alias=alias,
+            pip_requirements=user_requirements(pip_requirements, "--pip-requirements"),
+            extra_pip_requirements=user_requirements(
+                extra_pip_requirements, "--extra-pip-requirements"
+            ),
+            pin=pin,
             progress=_progress,
         )
         options.progress("load and check")
@@ -524,6 +559,7 @@ def export_command(
             env=env,
             params=params,
             load_versions=load_versions,
+            stub_missing=stub_missing,
         )
         _export_checked(report, options, stdout)
         return 0
@@ -550,7 +586,7 @@ def _say_exported(result: ExportResult, output: Path | None) -> None:
     checked = ", verified against Kedro's own run" if result.verified else ""
     click.echo(
         f"Exported pipeline '{result.pipeline}'{where}: {len(result.artifacts)} "
-        f"artifact(s), {len(result.requirements)} pinned requirements{checked}.",
+        f"artifact(s), {len(result.requirements)} requirements{checked}.",
         err=True,
     )
     if result.model_uri:

@@ -57,7 +57,7 @@ def analyze_example(
     for relative in example.files:
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"")
+        path.write_bytes(bytes(example.file_size))
     lines = [*_node_lines(example.pipeline), *_node_lines(example.training or "")]
     functions = _write_functions(root, {match["name"]: _inputs(match) for match in lines})
     inference = _pipeline(_node_lines(example.pipeline), functions)

@@ -19,13 +19,14 @@ from pathlib import Path
 
 _MODEL_PREDICT = """
 import importlib.abc, pickle, sys
+model_dir, sample, params, blocked, result = sys.argv[1:6]
+params, blocked = eval(params), {"kedro_servecheck", *blocked.split(",")}
 class NotInstalled(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
-        if name.split(".")[0] == "kedro_servecheck":
-            raise ModuleNotFoundError("No module named 'kedro_servecheck'")
+        if name.split(".")[0] in blocked:
+            raise ModuleNotFoundError(f"No module named '{name}'")
 sys.meta_path.insert(0, NotInstalled())
 import mlflow.pyfunc, pandas as pd
-model_dir, sample, params, result = sys.argv[1], sys.argv[2], eval(sys.argv[3]), sys.argv[4]
 model = mlflow.pyfunc.load_model(model_dir)
 prediction = model.predict(pd.read_csv(sample), params=params)
 with open(result, "wb") as stream:
@@ -69,10 +70,10 @@ with open(result, "wb") as stream:
 """
 
 
-def _run(script: str, args: list, cwd: Path, result: Path):
+def _run(script: str, args: list, cwd: Path, result: Path, interpreter: str = sys.executable):
     env = {**os.environ, "PYTHONPATH": ""}
     done = subprocess.run(
-        [sys.executable, "-c", script, *map(str, args), str(result)],
+        [interpreter, "-c", script, *map(str, args), str(result)],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -109,13 +110,22 @@ def native_run_error(
     return done.stderr.strip().splitlines()[-1] if done.returncode else None
 
 
-def model_prediction(model_dir: Path, sample: Path, scratch: Path, params: dict | None = None):
-    """Load the model in a fresh process (cwd outside the project) and predict on `sample`."""
+def model_prediction(
+    model_dir: Path,
+    sample: Path,
+    scratch: Path,
+    params: dict | None = None,
+    not_installed: tuple[str, ...] = (),
+    interpreter: str = sys.executable,
+):
+    """Load the model in a fresh process of `interpreter` (cwd outside the project) and predict
+    on `sample`, where kedro-servecheck and the `not_installed` packages cannot be imported."""
     return _run(
         _MODEL_PREDICT,
-        [model_dir, sample.resolve(), repr(params)],
+        [model_dir, sample.resolve(), repr(params), ",".join(not_installed)],
         scratch,
         scratch / "model_prediction.pkl",
+        interpreter,
     )
 
 

@@ -158,7 +158,7 @@ def _settings_of(tmp_path, pyproject: str) -> Settings:
 
 @pytest.fixture
 def remote_rule_with_an_option(monkeypatch):
-    """SC205 given an option for the length of one test (no registered rule has one yet)."""
+    """SC205 given an option for the length of one test."""
     option = Option("allowed-protocols", list, [], "Protocols that raise no warning.")
     monkeypatch.setattr(type(RULES_BY_CODE["SC205"]), "options", (option,))
     return RULES_BY_CODE["SC205"]
@@ -171,7 +171,7 @@ def test_rule_options_are_read_validated_and_shown(tmp_path, remote_rule_with_an
     )
     assert settings.options_for(remote_rule_with_an_option) == {"allowed-protocols": ["s3"]}
     shown = settings.to_dict("base", [])
-    assert shown["rules"] == {"artifact-remote": {"allowed-protocols": ["s3"]}}
+    assert shown["rules"]["artifact-remote"] == {"allowed-protocols": ["s3"]}
     text = rule_markdown(remote_rule_with_an_option)
     assert "## Options" in text
     assert "`allowed-protocols` (list of strings, default `[]`)" in text

@@ -193,7 +193,10 @@ reason = "renamed in the next release"
     assert shown.returncode == 0, shown.stderr
     assert shown.json() == {
         "env": "local",
-        "select": ["SC201", "SC202", "SC203", "SC204", "SC206", "SC207", "SC208", "SC209", "SC401"],
+        "select": [
+            *("SC201", "SC202", "SC203", "SC204", "SC206", "SC207", "SC208", "SC209"),
+            *("SC210", "SC211", "SC212", "SC401"),
+        ],
         "ignore": ["SC205"],
         "strict": False,
         "exit-zero": False,
@@ -204,6 +207,10 @@ reason = "renamed in the next release"
             {"codes": ["SC206"], "dataset": "calibration", "reason": "renamed in the next release"}
         ],
         "pipelines": {"inference": {"input": "request", "output": "report_table"}},
+        "rules": {
+            "artifact-too-large": {"max-size": "1 GiB"},
+            "artifact-outside-project": {"allowed-paths": []},
+        },
     }
     as_toml = servecheck(*args)
     assert as_toml.returncode == 0

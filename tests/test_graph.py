@@ -205,6 +205,36 @@ def test_pruned_to_unknown_or_not_produced_raises_usage_error(graph, output, hin
     assert f"hint: {hint}" in str(error)
 
 
+def two_outputs(x):
+    return x, x
+
+
+def test_pruned_to_one_output_of_a_node_that_returns_two():
+    """The node is kept whole: it still computes `summary`, which is dropped, not served;
+    Kedro's own pruning keeps both as outputs."""
+    multi = Pipeline(
+        [
+            Node(identity, "raw", "features", name="prepare"),
+            Node(two_outputs, "features", ["predictions", "summary@pandas"], name="predict"),
+        ]
+    )
+    pruned = ServingGraph(multi).pruned_to("predictions")
+
+    assert sorted(multi.to_outputs("predictions").outputs()) == ["predictions", "summary@pandas"]
+    assert {node.name for node in pruned.pipeline.nodes} == {"prepare", "predict"}
+    assert pruned.outputs == ["predictions"]
+    assert pruned.free_outputs == ["predictions", "summary@pandas"]
+    assert pruned.dropped_outputs == ["summary@pandas"]
+    assert ServingGraph(multi).pruned_to("summary").outputs == ["summary@pandas"]
+    assert ServingGraph(multi).dropped_outputs == []
+
+
+def test_producer_of_a_dataset(graph):
+    assert graph.producer("features@pandas").name == "features_node"
+    assert graph.producer("features").name == "features_node"
+    assert graph.producer("raw") is None
+
+
 # -- classify ------------------------------------------------------------------------------------
 
 

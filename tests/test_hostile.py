@@ -30,6 +30,7 @@ from kedro_servecheck.findings import Finding, Location, Severity
 from kedro_servecheck.lint.registry import ALL_RULES
 from kedro_servecheck.report import FORMATS, Report, formatter
 from kedro_servecheck.report.summary import verdict
+from kedro_servecheck.report.text import ALIGN_AT_MOST
 
 from conftest import FIXTURES, REPO, analysis_of, python, servecheck
 
@@ -373,3 +374,11 @@ def test_a_parameter_key_with_a_dot_is_one_parameter_as_kedro_feeds_it(tmp_path,
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[-1] == "0.5"
+
+
+def test_a_long_input_name_overflows_its_own_row_only(hostile_runs):
+    """A 1,000-character input name does not push every row's type and path far right."""
+    rows = hostile_runs["check", "text"].stdout.splitlines()
+    (scaler,) = [row for row in rows if row.endswith("data/06_models/scaler.pkl")]
+    column = scaler.index("pickle.PickleDataset")
+    assert column <= len("  persisted   ") + ALIGN_AT_MOST + 2, scaler

@@ -49,7 +49,7 @@ def test_heavy_deps_is_checked_with_both_packages_stubbed():
     assert finding["rule"] == "dependency-stubbed"
     assert f"lightgbm_not_installed_xyz ({NODES}:8)" in finding["message"]
     assert f"catboost_not_installed_xyz ({NODES}:10)" in finding["message"]
-    assert "export needs them installed" in finding["message"]
+    assert "an export whose served code imports them needs them installed" in finding["message"]
     assert finding["location"] == {"path": NODES, "line": 8}
     assert report["summary"] == {"errors": 0, "warnings": 0, "infos": 3}
 

@@ -42,9 +42,14 @@ def node_vertex(name: str) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class ServingGraph:
-    """The serving pipeline and its bipartite DAG (datasets → nodes → datasets)."""
+    """The serving pipeline and its bipartite DAG (datasets → nodes → datasets).
+
+    `served` is the output `--output` chose (as its node writes it), else None: the outputs
+    are then every dataset no node consumes.
+    """
 
     pipeline: Pipeline
+    served: str | None = None
 
     @cached_property
     def dag(self) -> nx.DiGraph:
@@ -71,8 +76,28 @@ class ServingGraph:
 
     @cached_property
     def outputs(self) -> list[str]:
+        """What the served model returns: the served output, else the datasets no node
+        consumes, sorted."""
+        return [self.served] if self.served else self.free_outputs
+
+    @cached_property
+    def free_outputs(self) -> list[str]:
         """Datasets no node consumes, sorted."""
         return sorted(self.pipeline.outputs())
+
+    @cached_property
+    def dropped_outputs(self) -> list[str]:
+        """Datasets no node consumes that are not served: a kept node computes them (beside
+        what it passes on), and the served model drops them."""
+        return [name for name in self.free_outputs if name not in self.outputs]
+
+    def producer(self, dataset: str) -> Node | None:
+        """The node that writes `dataset` (any transcoding), None for a free input."""
+        return self._producers.get(dataset_vertex(dataset))
+
+    @cached_property
+    def _producers(self) -> dict[tuple[str, str], Node]:
+        return {dataset_vertex(name): node for node in self.pipeline.nodes for name in node.outputs}
 
     def consumers(self, dataset: str) -> list[Node]:
         """The nodes that read `dataset`, in the pipeline's execution order."""
@@ -89,7 +114,11 @@ class ServingGraph:
         return found
 
     def pruned_to(self, output: str) -> ServingGraph:
-        """The part of the pipeline that `output` needs."""
+        """The part of the pipeline that `output` needs, serving `output`.
+
+        The nodes that `output` needs are kept whole: the other outputs of a node that
+        returns several (`predictions, summary`) are still computed, then dropped.
+        """
         import networkx as nx
 
         vertex = dataset_vertex(output)
@@ -110,4 +139,5 @@ class ServingGraph:
                 ),
             )
         keep = [name for kind, name in nx.ancestors(self.dag, vertex) if kind == NODE]
-        return ServingGraph(self.pipeline.only_nodes(*keep))
+        (written,) = {data["as_name"] for _, _, data in self.dag.in_edges(vertex, data=True)}
+        return ServingGraph(self.pipeline.only_nodes(*keep), served=written)

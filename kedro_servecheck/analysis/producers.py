@@ -53,7 +53,7 @@ class Producers:
         return [
             producer
             for producer in self._written.get(untranscoded(spec.name), ())
-            if self._same_entry(self._catalog.spec(producer.writes), spec)
+            if self.same_entry(self._catalog.spec(producer.writes), spec)
         ]
 
     @cached_property
@@ -70,7 +70,7 @@ class Producers:
         return found
 
     @staticmethod
-    def _same_entry(written: DatasetSpec, read: DatasetSpec) -> bool:
+    def same_entry(written: DatasetSpec, read: DatasetSpec) -> bool:
         """Whether what a node saves as `written` is what loading `read` reads."""
         if not is_persisted(written):
             return False

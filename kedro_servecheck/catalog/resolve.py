@@ -16,6 +16,7 @@ import glob
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -25,6 +26,7 @@ from kedro.io.core import DatasetError, get_protocol_and_path
 
 from kedro_servecheck.catalog.dataset_types import DatasetType, dataset_type
 from kedro_servecheck.catalog.factory_patterns import FactoryPatterns, is_catch_all
+from kedro_servecheck.catalog.on_disk import OnDisk, on_disk
 from kedro_servecheck.errors import ProjectLoadError, UsageError
 from kedro_servecheck.load.locations import ConfLocations, Declaration, relative_path
 from kedro_servecheck.load.project import Project
@@ -85,12 +87,26 @@ class DatasetSpec:
             return None
         return self.load_path is not None and self.load_path.exists()
 
+    @cached_property
+    def on_disk(self) -> OnDisk | None:
+        """What a copy of the local data to load would hold, walked once by stat alone; None
+        when nothing is on disk."""
+        return on_disk(self.load_path) if self.is_local and self.load_path else None
+
+    @property
+    def local_path(self) -> Path | None:
+        """The configured local path (made absolute): for a versioned dataset, the folder of
+        its versions."""
+        if not self.is_local or self.filepath is None:
+            return None
+        return Path(get_protocol_and_path(self.filepath)[1])
+
     def look_alike(self) -> Path | None:
         """An existing path one typo away from the configured local one, if any: each part of
         the path that does not exist replaced by the closest name in its folder."""
-        if not self.is_local or self.filepath is None:
+        wanted = self.local_path
+        if wanted is None:
             return None
-        wanted = Path(get_protocol_and_path(self.filepath)[1])
         found = Path(wanted.anchor)
         for part in wanted.parts[1:]:
             if not (found / part).exists():
@@ -286,6 +302,6 @@ def display_path(spec: DatasetSpec, project_root: Path) -> str | None:
     """The spec's file path as shown in reports: relative to the project for local files."""
     if spec.filepath is None:
         return None
-    if spec.is_local:
-        return relative_path(Path(get_protocol_and_path(spec.filepath)[1]), project_root)
+    if spec.local_path is not None:
+        return relative_path(spec.local_path, project_root)
     return spec.filepath

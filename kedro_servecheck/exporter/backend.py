@@ -23,21 +23,23 @@ from typing import Any
 
 from kedro_servecheck._version import __version__
 from kedro_servecheck.analysis.analysis import Analysis
-from kedro_servecheck.analysis.classify import Role
 from kedro_servecheck.catalog.dataset_types import Loads
 from kedro_servecheck.errors import ExportBlocked, UsageError
 from kedro_servecheck.exporter.example import input_example
 from kedro_servecheck.exporter.failures import explained
 from kedro_servecheck.exporter.native import run_natively
-from kedro_servecheck.exporter.requirements import pinned_requirements
+from kedro_servecheck.exporter.requirements import Pin, model_code, pinned_requirements
+from kedro_servecheck.exporter.served_code import ServedCode
 from kedro_servecheck.exporter.signature import model_signature
 from kedro_servecheck.exporter.staging import (
     StagedArtifact,
+    function_path,
     stage_serving,
     write_json,
 )
 from kedro_servecheck.exporter.tracking import Tracking, log_model, tracking_for
 from kedro_servecheck.exporter.tracking import start as start_tracking
+from kedro_servecheck.exporter.user_requirements import UserRequirements, with_extra
 from kedro_servecheck.exporter.verify import compare, predict_in_fresh_process
 from kedro_servecheck.findings import Severity
 from kedro_servecheck.report import Report
@@ -60,11 +62,27 @@ class ExportOptions:
     run_name: str | None = None
     register: str | None = None
     alias: str | None = None
+    pip_requirements: UserRequirements | None = None  # instead of the inferred requirements
+    extra_pip_requirements: UserRequirements | None = None  # on top of them
+    pin: Pin | None = None  # how the inferred requirements are pinned (None: exact)
     progress: Callable[[str], None] = field(default=lambda step: None)
 
     def __post_init__(self) -> None:
         if self.alias and not self.register:
             raise UsageError("--alias needs --register", hint="pass --register NAME --alias NAME")
+        if self.pip_requirements and self.extra_pip_requirements:
+            raise UsageError(
+                "--pip-requirements and --extra-pip-requirements cannot be used together "
+                "(as in MLflow)",
+                hint="--pip-requirements replaces the inferred list; --extra-pip-requirements "
+                "adds to it: choose one",
+            )
+        if self.pip_requirements and self.pin:
+            raise UsageError(
+                "--pin has nothing to pin with --pip-requirements: the model gets your list "
+                "as it is",
+                hint="pin versions in your list, or drop --pip-requirements",
+            )
 
     @property
     def logs(self) -> bool:
@@ -81,7 +99,7 @@ class ExportResult:
     path: Path | None
     model_uri: str | None
     artifacts: list[StagedArtifact]
-    requirements: list[str]
+    requirements: list[str]  # the lines of the model's requirements.txt
     verified: bool
     warnings: list[str] = field(default_factory=list)  # what the model lacks, and how to add it
 
@@ -124,12 +142,6 @@ def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) 
             "builds from each request (SC105)",
             hint="serve a pipeline whose nodes read the data input as pandas (a transcoded "
             f"'{data_input}@pandas' entry of the same file, or a first node that converts it)",
-        )
-    stubbed = analysis.project.stubbed_packages
-    if stubbed:
-        raise ExportBlocked(
-            f"Cannot export with stand-ins for missing packages ({', '.join(sorted(stubbed))})",
-            hint="install them here: the model's requirements are read from this environment",
         )
     tracking = None
     if options.logs:
@@ -178,18 +190,22 @@ def _export(
     write_json(serving / "report.json", {"check": report.to_dict(), "provenance": provenance})
 
     options.progress("requirements")
-    data_types = [
-        free.spec.inner_type
-        for free in analysis.inputs
-        if free.spec and free.role in (Role.PERSISTED, Role.DATA)
-    ]
-    requirements = pinned_requirements(
-        project.package_dir, data_types, [serving / a.path for a in artifacts]
+    loaded_types = [spec.inner_type for spec in analysis.persisted_specs()]
+    node_modules = [function_path(node).partition(":")[0] for node in analysis.pipeline.nodes]
+    code = model_code(
+        project.package_dir, node_modules, loaded_types, [serving / a.path for a in artifacts]
     )
+    _refuse_stubs(code, analysis)
+    inferred = pinned_requirements(code, project.package, loaded_types, options.pin or "exact")
+    requirements = inferred.lines
+    if options.pip_requirements:
+        requirements = options.pip_requirements.for_mlflow()
+    elif options.extra_pip_requirements:
+        requirements = with_extra(requirements, options.extra_pip_requirements)
 
     options.progress("signature")
     example = input_example(analysis, data_input, options.sample)
-    warned = []
+    warned = [] if options.pip_requirements else list(inferred.warnings)
     if example is None:
         if options.verify:
             raise UsageError(
@@ -240,6 +256,7 @@ def _export(
                 serving / "report.json",
             )
     _scrub_absolute_paths(stage / "model", [stage, project.root])
+    written = (stage / "model/requirements.txt").read_text(encoding="utf-8").splitlines()
 
     verified = False
     if options.verify:
@@ -255,7 +272,22 @@ def _export(
         verified = True
     if target is not None:
         _move_into_place(stage / "model", target)
-    return ExportResult(analysis.name, target, model_uri, artifacts, requirements, verified, warned)
+    held = [line.strip() for line in written if line.strip()]
+    return ExportResult(analysis.name, target, model_uri, artifacts, held, verified, warned)
+
+
+def _refuse_stubs(code: ServedCode, analysis: Analysis) -> None:
+    """A stub stands in for a missing package only to build the pipelines: refuse to export
+    when the served code needs one (a stub that only unserved code imports is fine)."""
+    project = analysis.project
+    stubbed = {**project.stubbed_packages, **project.stood_in_packages}
+    needed = sorted(name for name in code.imports if name in stubbed)
+    if needed:
+        listing = ", ".join(f"{name} (needed by {code.imports[name]})" for name in needed)
+        raise ExportBlocked(
+            f"Cannot export with stand-ins for missing packages the model needs: {listing}",
+            hint="install them here: the model's requirements are read from this environment",
+        )
 
 
 def _tags(provenance: dict[str, Any]) -> dict[str, str]:

@@ -1,73 +1,123 @@
-"""Pinned pip requirements for the exported model.
+"""The pip requirements of the exported model, inferred from what it serves.
 
-kedro, kedro-datasets (with the extras of the datasets the model loads), mlflow, pandas and
-numpy, plus every third-party distribution that the project's code imports, that provides a
-dataset class the model loads (kedro-mlflow's model dataset), that a pickled artifact
-references, or that an MLflow model folder's flavours load it with (scikit-learn, skops…),
-mapped from import names to distributions with `importlib.metadata`. The project's own
+What the model imports: the modules of the served node functions and the project's modules
+they import (see `served_code`), the classes of the artifacts it loads and the packages their
+types need (kedro-datasets' extras read from its metadata, see `dataset_extras`), what a
+pickled artifact references (read from its opcodes, nothing unpickled) and what an MLflow model
+folder's flavours load it with (scikit-learn, skops…), plus mlflow, kedro, pandas and numpy.
+Import names map to the installed distributions with `importlib.metadata`, pinned to the
+versions installed here, which the export runs and verifies with. The project's own
 distribution is never listed: its code travels with the model.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 import pickletools
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from kedro_servecheck.catalog.dataset_types import DatasetType
+from kedro_servecheck.exporter.dataset_extras import extra_requirements
+from kedro_servecheck.exporter.served_code import ServedCode, served_code
+from kedro_servecheck.load.installed import is_installed
+
+Pin = Literal["exact", "compatible"]
 
 _ALWAYS = ("mlflow", "kedro", "pandas", "numpy")
+_KEDRO_DATASETS = "kedro-datasets"
 # MLflow flavours whose import name is not the flavour's name (`flavors:` of an MLmodel file)
 _FLAVOUR_IMPORTS = {"pytorch": ("torch",), "spark": ("pyspark",), "onnx": ("onnx", "onnxruntime")}
 
 
-def pinned_requirements(
-    package_dir: Path, dataset_types: Iterable[DatasetType], artifact_files: Iterable[Path]
-) -> list[str]:
-    """`name==version` lines, sorted; kedro-datasets carries the extras the model needs."""
-    import_names = set(_ALWAYS)
-    import_names |= source_imports(package_dir)
-    import_names |= {type_.full.split(".")[0] for type_ in dataset_types}
+@dataclass(frozen=True)
+class Requirements:
+    """The pinned requirement lines, and what could not be pinned."""
+
+    lines: list[str]
+    warnings: list[str]
+
+
+def model_code(
+    package_dir: Path,
+    node_modules: Iterable[str],
+    dataset_types: Sequence[DatasetType],
+    artifact_files: Iterable[Path],
+) -> ServedCode:
+    """What the served model imports, from its node functions' modules, the artifacts' dataset
+    types and the artifact files themselves."""
+    modules = set(_ALWAYS) | set(node_modules)
+    for type_ in dataset_types:
+        modules.add(type_.full.rpartition(".")[0] or type_.full)
+        modules.update(type_.info.requires if type_.info else ())
     for path in artifact_files:
-        import_names |= pickle_modules(path) | mlflow_model_modules(path)
-    own = _distributions_of(package_dir.name) | {package_dir.name}
-    distributions = (
-        {dist for name in import_names for dist in _distributions_of(name)}
-        - own
-        - {"kedro-datasets", "kedro_datasets"}
-    )
-    lines = {f"{dist}=={metadata.version(dist)}" for dist in distributions}
-    extras = sorted({t.extra for t in dataset_types if t.extra})
-    suffix = f"[{','.join(extras)}]" if extras else ""
-    lines.add(f"kedro-datasets{suffix}=={metadata.version('kedro-datasets')}")
-    return sorted(lines, key=str.lower)
+        modules |= pickle_modules(path) | mlflow_model_modules(path)
+    return served_code(package_dir, modules)
 
 
-def source_imports(package_dir: Path) -> set[str]:
-    """Top-level names of the absolute imports in every module of the package."""
-    names: set[str] = set()
-    for path in package_dir.rglob("*.py"):
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names.add(node.module.split(".")[0])
-    return _third_party(names)
+def pinned_requirements(
+    code: ServedCode, package: str, dataset_types: Sequence[DatasetType], pin: Pin = "exact"
+) -> Requirements:
+    """One line per distribution `code` needs, sorted; kedro-datasets carries the extras of
+    `dataset_types`, and the installed distributions those extras name are pinned too."""
+    own = {canonicalize_name(dist) for dist in (*_distributions_of(package), package)}
+    pins: dict[str, set[str]] = {}  # distribution (canonical name) -> extras
+    warnings = []
+    for name, needed_by in sorted(code.imports.items()):
+        distributions = {canonicalize_name(dist) for dist in _distributions_of(name)}
+        if not distributions and is_installed(name):
+            warnings.append(
+                f"'{name}' (imported by {needed_by}) is not an installed distribution, so the "
+                "model's requirements cannot name it: install it as a package, or move it "
+                "into the project's package"
+            )
+        for dist in distributions - own - {_KEDRO_DATASETS}:
+            pins.setdefault(dist, set())
+    extras = sorted({type_.extra for type_ in dataset_types if type_.extra})
+    for requirement in extra_requirements(extras):
+        if _installed_version(requirement.name) is None:
+            wanted = f"{requirement.name}{requirement.specifier}"
+            warnings.append(
+                f"'{wanted}', which {_KEDRO_DATASETS}[{','.join(extras)}] installs, is not "
+                "installed here, so it is not pinned: the model's environment gets the newest "
+                "release that fits, which this export did not run with"
+            )
+        else:
+            pins.setdefault(canonicalize_name(requirement.name), set()).update(requirement.extras)
+    lines = [_pinned(dist, pin, dist_extras) for dist, dist_extras in pins.items()]
+    lines.append(_pinned(_KEDRO_DATASETS, pin, set(extras)))
+    return Requirements(sorted(set(lines), key=str.lower), warnings)
+
+
+def _pinned(distribution: str, pin: Pin, extras: set[str]) -> str:
+    """`name[extras]==1.2.3`, or `name[extras]~=1.2` for `compatible` (a pre-release, which
+    `~=` would exclude, stays exact); local version labels (`+cpu`) are dropped, as MLflow
+    drops them: PyPI has no such builds."""
+    installed = _installed_version(distribution) or "0"
+    named = f"{distribution}[{','.join(sorted(extras))}]" if extras else distribution
+    try:
+        version = Version(installed)
+    except InvalidVersion:
+        return f"{named}=={installed}"
+    public = version.public
+    if pin == "compatible":
+        major, minor = (*version.release, 0)[:2]
+        compatible = f"~={major}.{minor}"
+        if SpecifierSet(compatible).contains(public, prereleases=True):
+            return f"{named}{compatible}"
+    return f"{named}=={public}"
 
 
 def pickle_modules(path: Path) -> set[str]:
-    """Top-level modules a pickle file references, read from its opcodes (nothing unpickled)."""
+    """The modules a pickle file references, read from its opcodes (nothing unpickled)."""
     files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
     names: set[str] = set()
     for file in files:
@@ -76,14 +126,14 @@ def pickle_modules(path: Path) -> set[str]:
                 strings: list[str] = []
                 for opcode, arg, _ in pickletools.genops(stream):
                     if opcode.name == "GLOBAL":
-                        names.add(str(arg).split(" ")[0].split(".")[0])
+                        names.add(str(arg).split(" ")[0])
                     elif opcode.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE"):
                         strings.append(str(arg))
                     elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
-                        names.add(strings[-2].split(".")[0])
+                        names.add(strings[-2])
         except Exception:  # not a pickle, or a pickle followed by raw data (joblib)
             continue
-    return _third_party(names)
+    return names
 
 
 def mlflow_model_modules(path: Path) -> set[str]:
@@ -100,15 +150,14 @@ def mlflow_model_modules(path: Path) -> set[str]:
             names.update(_FLAVOUR_IMPORTS.get(flavour, (flavour,)))
         if isinstance(config, dict) and config.get("serialization_format") == "skops":
             names.add("skops")
-    return _third_party(names)
+    return names
 
 
-def _third_party(names: set[str]) -> set[str]:
-    return {
-        name
-        for name in names
-        if name and name not in sys.stdlib_module_names and name != "__main__"
-    }
+def _installed_version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _distributions_of(import_name: str) -> set[str]:

@@ -16,8 +16,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kedro.io.core import get_protocol_and_path
+from kedro.pipeline import Node
 
 from kedro_servecheck.analysis.analysis import Analysis
+from kedro_servecheck.catalog.artifact_paths import refuse_unsafe
 from kedro_servecheck.catalog.resolve import DatasetSpec, display_path
 from kedro_servecheck.errors import ExportError
 
@@ -51,6 +53,7 @@ def stage_serving(
     serving.mkdir(parents=True)
     staged, catalog = [], {}
     for spec in analysis.persisted_specs():
+        refuse_unsafe(spec, analysis.project)  # even when the check did not run SC211
         artifact, entry = _stage_artifact(spec, serving, analysis.project.root, credentials)
         staged.append(artifact)
         catalog[spec.name] = entry
@@ -74,13 +77,18 @@ def pipeline_spec(analysis: Analysis) -> dict[str, Any]:
         "nodes": [
             {
                 "name": node.name,
-                "func": f"{node.func.__module__}:{node.func.__qualname__}",
+                "func": function_path(node),
                 "inputs": node._inputs,
                 "outputs": node._outputs,
             }
             for node in analysis.pipeline.nodes
         ],
     }
+
+
+def function_path(node: Node) -> str:
+    """`module:qualname` of a node's function, by which the model imports it."""
+    return f"{node.func.__module__}:{node.func.__qualname__}"
 
 
 def _stage_artifact(

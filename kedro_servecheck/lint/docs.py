@@ -11,6 +11,7 @@ import dataclasses
 import json
 from typing import Any
 
+from kedro_servecheck.catalog.sizes import format_size
 from kedro_servecheck.lint.registry import ALL_RULES
 from kedro_servecheck.lint.rules.base import Example, Rule
 
@@ -102,6 +103,8 @@ def example_markdown(example: Example) -> str:
     if example.training and example.input:
         lines.append(f"The PipelineML's input_name: {example.input}.")
     existing = ", ".join(example.files) if example.files else "none"
+    if example.files and example.file_size:
+        existing += f" ({format_size(example.file_size)} each)"
     checked = f" Checked with {' '.join(flags)}." if flags else ""
     lines.append(f"Files on disk: {existing}.{checked}")
     return "\n".join(lines)

@@ -403,6 +403,15 @@ class _FileSettings:
             where,
             f"{key} = {json.dumps(option.default)}",
         )
+        try:
+            if option.check:
+                option.check(value)
+        except ValueError as exc:
+            raise UsageError(
+                f"`{key}` in {table}: {exc}",
+                where=where,
+                hint=f"for example: {key} = {json.dumps(option.default)}",
+            ) from exc
         return value
 
 

@@ -9,6 +9,7 @@ Node functions are located by their code object, settings by reading pyproject.t
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,9 +101,10 @@ def config_files(folder: Path, patterns: list[str]) -> list[Path]:
 
 
 def relative_path(path: Path, root: Path) -> str:
-    """`path` relative to `root` in POSIX form, or as given when it lies outside."""
+    """`path` relative to `root` in POSIX form, or as given when it lies outside (symlinks
+    resolved with `os.path.realpath`, which a symlink loop does not stop)."""
     try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+        return Path(os.path.realpath(path)).relative_to(os.path.realpath(root)).as_posix()
     except ValueError:
         return Path(path).as_posix()
 

@@ -63,6 +63,7 @@ class Project:
     stood_in_packages: dict[str, Location | None] = field(default_factory=dict)
     load_versions: dict[str, str] = field(default_factory=dict)  # --load-versions
     config_loader: AbstractConfigLoader | None = field(default=None, repr=False)
+    conf_source: Path | None = None  # settings.CONF_SOURCE; None: conf/ under the root
 
     def credentials(self) -> dict[str, Any]:
         """The real credentials, read as Kedro reads them (export and native runs only; the
@@ -188,6 +189,7 @@ def _load(
         stubbed_packages=imports.stubbed,
         stood_in_packages=imports.stood_in,
         config_loader=loader,
+        conf_source=conf_source,
     )
 
 

@@ -42,7 +42,7 @@ LEVELS: dict[Severity, Levels] = {
 
 def display_location(finding: Finding, project_path: str) -> Location:
     """Where `finding` points, relative to where servecheck runs (`project_path` is the prefix)."""
-    location = finding.location or FALLBACK
+    location = finding.location if finding.location and finding.location.path else FALLBACK
     if project_path == ".":
         return location
     return Location(PurePosixPath(project_path, location.path).as_posix(), location.line)

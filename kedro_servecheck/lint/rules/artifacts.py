@@ -4,18 +4,22 @@
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from kedro_servecheck.analysis.classify import Role
 from kedro_servecheck.analysis.producers import Producer
+from kedro_servecheck.catalog.artifact_paths import ProjectPlaces, outside_paths, unsafe_paths
 from kedro_servecheck.catalog.dataset_types import DatasetType, Storage
+from kedro_servecheck.catalog.on_disk import MAX_ENTRIES
 from kedro_servecheck.catalog.resolve import DatasetSpec, Source, display_path, wrapped_entry
 from kedro_servecheck.catalog.signatures import check_arguments
+from kedro_servecheck.catalog.sizes import format_size, parse_size
 from kedro_servecheck.findings import Finding, Severity
 from kedro_servecheck.lint.rules._examples import MODEL, MODEL_FILE, PREDICT
-from kedro_servecheck.lint.rules.base import Example, Rule, RuleContext
+from kedro_servecheck.lint.rules.base import Example, Option, Rule, RuleContext
 from kedro_servecheck.load.locations import relative_path
 
 _VERSIONED = MODEL + "  versioned: true\n"
@@ -597,3 +601,210 @@ class DatasetArgumentsInvalid(Rule):
                 dataset=name,
                 location=declared.location if declared else None,
             )
+
+
+class ArtifactTooLarge(Rule):
+    """Fires when an artifact is larger than `max-size` (a folder: its files in all).
+
+    ## What it does
+    Adds up the size of each persisted input's local file, or of every file in its folder,
+    from `os.stat` alone (nothing is read), and warns when it is more than the `max-size`
+    option. The size on disk of a sparse file is named too: it is small there, but its copy
+    in the model is not.
+
+    ## Why it matters
+    Export copies every byte into the model, and every server that loads the model reads
+    them all: a 5 GiB sparse file becomes 5 GiB in the model, in an export that seems to
+    hang. A large artifact is often a mistake: a training set, a checkpoint folder or a cache
+    where the fitted model was meant.
+
+    ## How to fix
+    Point the catalog entry at the artifact the model needs, or make it smaller. If it is
+    meant to be that large, raise `max-size` in `[tool.servecheck.rules.artifact-too-large]`.
+    """
+
+    code = "SC210"
+    name = "artifact-too-large"
+    severity = Severity.WARNING
+    options = (
+        Option(
+            "max-size",
+            str,
+            "1 GiB",
+            "the size above which an artifact is reported: a number and a unit (B, KB, MB, GB,"
+            " TB, or KiB, MiB, GiB, TiB in powers of 1024)",
+            check=parse_size,
+        ),
+    )
+    valid = (Example(PREDICT, MODEL, files=MODEL_FILE),)
+    invalid = (
+        Example(
+            PREDICT,
+            MODEL,
+            files=MODEL_FILE,
+            file_size=2 * 1024**2,
+            options={"max-size": "1 MiB"},
+            expect_message="'model' is 2.0 MiB (data/06_models/model.pkl), more than max-size",
+            expect_line=1,
+        ),
+        Example(
+            PREDICT,
+            _MLFLOW_MODEL,
+            files=("data/06_models/model/MLmodel", "data/06_models/model/model.pkl"),
+            file_size=1024**2,
+            options={"max-size": "1.5 MiB"},
+            expect_message="'model' is 2 files, 2.0 MiB in all (data/06_models/model)",
+            expect_line=1,
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        chosen = ctx.options["max-size"]
+        limit = parse_size(chosen)
+        for spec in ctx.analysis.persisted_specs():
+            found = spec.on_disk
+            if found is None or (found.size <= limit and found.complete):
+                continue
+            amount = format_size(found.size)
+            if not found.complete:
+                what = f"more than {MAX_ENTRIES} files and folders, {amount} in the first ones"
+            elif found.is_dir:
+                what = f"{found.files} files, {amount} in all"
+            else:
+                what = amount
+            shown = display_path(spec, ctx.analysis.project.root)
+            message = f"'{spec.name}' is {what} ({shown})"
+            if found.size > limit:
+                message += f", more than max-size {chosen}"
+            if found.sparse:
+                message += (
+                    f": it takes {format_size(found.allocated)} on disk (sparse or compressed),"
+                    f" its copy in the model all {amount}"
+                )
+            else:
+                message += ": export copies all of it into the model"
+            yield self.finding(ctx, message, dataset=spec.name)
+
+
+class ArtifactPathUnsafe(Rule):
+    """Fires when an artifact's path is the project root, holds its conf/, or cannot be copied.
+
+    ## What it does
+    Follows each persisted input's local path, and every symlink under it, by `os.stat`
+    alone (nothing is opened), and checks that it leads neither to the project root or a
+    folder that holds it (`path: ""`, `"."`, `filepath: ""`), nor to the project's
+    configuration folder or into it; and that nothing there is a named pipe, a socket, a
+    device, a symlink loop, a broken symlink or a folder that cannot be listed.
+
+    ## Why it matters
+    Export copies the artifact into the model, and the model goes wherever it is served: an
+    empty path packages the whole project, conf/local/credentials.yml and .env included. A
+    named pipe blocks the copy, a device never ends, a loop or a broken symlink fails it.
+    Export refuses such an artifact even when this rule is not selected.
+
+    ## How to fix
+    Point the filepath (or path) at the artifact's own file or folder, such as
+    data/06_models/model.pkl; replace a special file, or a broken or looping symlink, by the
+    file it stands for.
+    """
+
+    code = "SC211"
+    name = "artifact-path-unsafe"
+    severity = Severity.ERROR
+    valid = (Example(PREDICT, MODEL, files=MODEL_FILE),)
+    invalid = (
+        Example(
+            PREDICT,
+            "model:\n  type: partitions.PartitionedDataset\n  dataset: pickle.PickleDataset\n"
+            '  path: ""\n',
+            expect_message="'model' (.) is the project root: export would package the whole",
+            expect_line=1,
+        ),
+        Example(
+            PREDICT,
+            "model:\n  type: yaml.YAMLDataset\n  filepath: conf/local/credentials.yml\n",
+            files=("conf/local/credentials.yml",),
+            expect_message="'model' (conf/local/credentials.yml) is a path inside the project's",
+            expect_line=1,
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        places = ProjectPlaces.of(ctx.analysis.project)
+        for spec in ctx.analysis.persisted_specs():
+            if reasons := unsafe_paths(spec, places):
+                yield self.finding(ctx, _first_of(spec, reasons), dataset=spec.name)
+
+
+class ArtifactOutsideProject(Rule):
+    """Fires when an artifact's path leaves the project and no `allowed-paths` folder holds it.
+
+    ## What it does
+    Follows each persisted input's local path, and every symlink under it, and checks that
+    it stays inside the project: an absolute path elsewhere, a `../` path or a symlink that
+    leaves the project fires, unless what it leads to is inside a folder listed in the
+    `allowed-paths` option. Remote paths (s3://…) are SC205's.
+
+    ## Why it matters
+    Export copies whatever the path names on the machine that runs it: a file that exists
+    only there, so that the model cannot be rebuilt from a clone of the project, or one that
+    was never meant to be shipped (a home folder, another project's data).
+
+    ## How to fix
+    Copy the artifact into the project (data/06_models/) and point the catalog at the copy.
+    When it is meant to be read from elsewhere (a shared models disk), list its folder in
+    `allowed-paths` in `[tool.servecheck.rules.artifact-outside-project]`.
+    """
+
+    code = "SC212"
+    name = "artifact-outside-project"
+    severity = Severity.ERROR
+    options = (
+        Option(
+            "allowed-paths",
+            list,
+            [],
+            "folders outside the project that artifacts may be read from (absolute, relative"
+            " to the project root, or starting with `~`)",
+        ),
+    )
+    valid = (
+        Example(PREDICT, MODEL, files=MODEL_FILE),
+        Example(
+            PREDICT,
+            "model:\n  type: pickle.PickleDataset\n  filepath: /srv/models/model.pkl\n",
+            options={"allowed-paths": ["/srv/models"]},
+        ),
+        Example(
+            PREDICT, "model:\n  type: pickle.PickleDataset\n  filepath: s3://bucket/model.pkl\n"
+        ),
+    )
+    invalid = (
+        Example(
+            PREDICT,
+            "model:\n  type: pickle.PickleDataset\n  filepath: /srv/models/model.pkl\n",
+            expect_message="'model' (/srv/models/model.pkl) is outside the project",
+            expect_line=1,
+        ),
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        places = ProjectPlaces.of(ctx.analysis.project)
+        allowed = places.allowed_folders(ctx.options["allowed-paths"])
+        for spec in ctx.analysis.persisted_specs():
+            if found := outside_paths(spec, places, allowed):
+                folder = json.dumps([str(found[0].target.parent)])
+                yield self.finding(
+                    ctx,
+                    _first_of(spec, [outside.reason for outside in found]),
+                    dataset=spec.name,
+                    hint="copy it into the project (data/06_models/) and point the catalog at"
+                    f" the copy, or allow its folder: allowed-paths = {folder} in"
+                    f" [tool.servecheck.rules.{self.name}]",
+                )
+
+
+def _first_of(spec: DatasetSpec, reasons: list[str]) -> str:
+    """The message of a finding about `spec`: its first reason, and how many more there are."""
+    more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+    return f"'{spec.name}' {reasons[0]}{more}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
@@ -35,19 +35,24 @@ _OPTION_KINDS: dict[type, tuple[str, str]] = {  # type -> its name, and "must be
 class Option:
     """A setting of one rule, set in `[tool.servecheck.rules.<rule-name>]`.
 
-    `type` is bool, int, float, str, or list (a list of strings).
+    `type` is bool, int, float, str, or list (a list of strings). `check`, if given, is
+    called on a value of that type and raises ValueError, saying what is wrong, when the value
+    is not one the rule can use (a size that does not parse).
     """
 
     name: str  # kebab-case, as written in pyproject.toml
     type: type
     default: Any
     doc: str
+    check: Callable[[Any], object] | None = None
 
     def __post_init__(self) -> None:
         if self.type not in _OPTION_KINDS:
             raise TypeError(f"option '{self.name}': type must be one of {list(_OPTION_KINDS)}")
         if not self.accepts(self.default):
             raise TypeError(f"option '{self.name}': the default is not {self.expected}")
+        if self.check:
+            self.check(self.default)
 
     @property
     def type_name(self) -> str:
@@ -76,7 +81,8 @@ class Example:
 
     `pipeline` (and `training`, which makes the pipeline a kedro-mlflow PipelineML) has one
     node a line: `name(input, …) -> output, …`; a node named `lambda` is built from a lambda.
-    `catalog` and `parameters` are YAML; `files` are created (empty) under the project root.
+    `catalog` and `parameters` are YAML; `files` are created under the project root, each
+    `file_size` bytes long (of zeros; empty by default).
     `stubbed` names packages the project imports that are not installed (servecheck stubs
     them). `options` set the rule's own options. An invalid example states a fragment of the
     message it expects (`expect_message`) and the line its first finding points at
@@ -87,6 +93,7 @@ class Example:
     catalog: str = ""
     parameters: str = ""
     files: tuple[str, ...] = ()
+    file_size: int = 0
     input: str | None = None
     output: str | None = None
     training: str | None = None

@@ -113,7 +113,7 @@ class DependencyStubbed(Rule):
             yield self.finding(
                 ctx,
                 f"not installed here, stubbed to build the pipelines: {listing}. Checks about"
-                " the node functions of modules that import them may be incomplete; export"
-                " needs them installed",
+                " the node functions of modules that import them may be incomplete; an export"
+                " whose served code imports them needs them installed",
                 location=next(iter(stubbed.values())),
             )
