@@ -100,6 +100,19 @@ _LOAD_VERSIONS = click.option(
 )
 
 
+def _split_spark_conf(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """Each `--spark-conf KEY=VALUE`, in order (a later KEY wins)."""
+    conf = {}
+    for value in values:
+        key, equals, setting = value.partition("=")
+        if not (equals and key.strip()):
+            raise click.BadParameter(f"'{value}' is not KEY=VALUE", ctx, param)
+        conf[key.strip()] = setting
+    return conf
+
+
 def _default_format() -> str:
     """`concise` under pre-commit (it sets PRE_COMMIT=1), else `text`."""
     return "concise" if os.environ.get("PRE_COMMIT") == "1" else "text"
@@ -473,6 +486,19 @@ def rule_command(code: str, format_: str) -> None:
 @click.option(
     "--alias", metavar="NAME", help="Set this alias on the registered version (models:/NAME@ALIAS)."
 )
+@click.option(
+    "--spark-master",
+    metavar="URL",
+    help="For a spark data input: the master of the SparkSession the model starts at load. "
+    "Default: local[*].",
+)
+@click.option(
+    "--spark-conf",
+    multiple=True,
+    callback=_split_spark_conf,
+    metavar="KEY=VALUE",
+    help="For a spark data input: a config of the model's SparkSession (repeatable).",
+)
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def export_command(
     path: Path,
@@ -491,6 +517,8 @@ def export_command(
     run_name: str | None,
     register: str | None,
     alias: str | None,
+    spark_master: str | None,
+    spark_conf: dict[str, str],
     debug: bool,
 ) -> None:
     """Check the pipeline, then export it as an MLflow pyfunc model (models-from-code).
@@ -502,6 +530,7 @@ def export_command(
     def run(stdout: TextIO) -> int:
         from kedro_servecheck.api import _check_for_export
         from kedro_servecheck.exporter.backend import ExportOptions
+        from kedro_servecheck.exporter.spark import SparkOptions
 
         options = ExportOptions(
             model_dir=model_dir,
@@ -513,6 +542,7 @@ def export_command(
             run_name=run_name,
             register=register,
             alias=alias,
+            spark=SparkOptions(spark_master, spark_conf),
             progress=_progress,
         )
         options.progress("load and check")

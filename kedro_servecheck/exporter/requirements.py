@@ -2,7 +2,8 @@
 
 kedro, kedro-datasets (with the extras of the datasets the model loads), mlflow, pandas and
 numpy, plus every third-party distribution that the project's code imports, that provides a
-dataset class the model loads (kedro-mlflow's model dataset), that a pickled artifact
+dataset class the model loads (kedro-mlflow's model dataset) or that such a class needs
+(pyspark for a spark data input, which the model turns each request into), that a pickled artifact
 references, or that an MLflow model folder's flavours load it with (scikit-learn, skops…),
 mapped from import names to distributions with `importlib.metadata`. The project's own
 distribution is never listed: its code travels with the model.
@@ -35,6 +36,9 @@ def pinned_requirements(
     import_names = set(_ALWAYS)
     import_names |= source_imports(package_dir)
     import_names |= {type_.full.split(".")[0] for type_ in dataset_types}
+    import_names |= {
+        name for type_ in dataset_types for name in getattr(type_.info, "requires", ())
+    }
     for path in artifact_files:
         import_names |= pickle_modules(path) | mlflow_model_modules(path)
     own = _distributions_of(package_dir.name) | {package_dir.name}
