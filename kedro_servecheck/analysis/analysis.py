@@ -123,28 +123,29 @@ class Analysis:
         return {name: self.catalog.spec(name) for name in sorted(names) if not is_parameter(name)}
 
     @cached_property
-    def parameter_names(self) -> set[str]:
-        """The names Kedro registers for the parameters: `parameters`, `params:a`, `params:a.b`…"""
-        names = {"parameters"}
+    def _parameters(self) -> dict[str, Any]:
+        """The names Kedro registers for the parameters, and their values: `parameters`,
+        `params:a`, `params:a.b`… as Kedro's feed dict has them (a key `a.b` is one name)."""
+        values: dict[str, Any] = {"parameters": self.project.parameters}
 
         def add(prefix: str, value: Any) -> None:
-            names.add(f"params:{prefix}")
+            values[f"params:{prefix}"] = value
             if isinstance(value, dict):
                 for key, inner in value.items():
                     add(f"{prefix}.{key}", inner)
 
         for key, value in self.project.parameters.items():
             add(str(key), value)
-        return names
+        return values
+
+    @property
+    def parameter_names(self) -> set[str]:
+        """The names Kedro registers for the parameters: `parameters`, `params:a`, `params:a.b`…"""
+        return set(self._parameters)
 
     def parameter_value(self, name: str) -> Any:
         """The value of `params:a.b` (or of `parameters`)."""
-        value: Any = self.project.parameters
-        if name == "parameters":
-            return value
-        for key in name.removeprefix("params:").split("."):
-            value = value[key]
-        return value
+        return self._parameters[name]
 
     def frozen_parameters(self) -> dict[str, Any]:
         """`{"threshold": 0.5, "eu.horizon": 7}`: every parameter input's value, frozen at
