@@ -101,6 +101,19 @@ _LOAD_VERSIONS = click.option(
 )
 
 
+def _split_spark_conf(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """Each `--spark-conf KEY=VALUE`, in order (a later KEY wins)."""
+    conf = {}
+    for value in values:
+        key, equals, setting = value.partition("=")
+        if not (equals and key.strip()):
+            raise click.BadParameter(f"'{value}' is not KEY=VALUE", ctx, param)
+        conf[key.strip()] = setting
+    return conf
+
+
 def _default_format() -> str:
     """`concise` under pre-commit (it sets PRE_COMMIT=1), else `text`."""
     return "concise" if os.environ.get("PRE_COMMIT") == "1" else "text"
@@ -497,6 +510,19 @@ def rule_command(code: str, format_: str) -> None:
     "pre-release stays exact), for a model installed next to other packages. Local version "
     "labels (+cpu) are dropped. Default: exact. Not with --pip-requirements.",
 )
+@click.option(
+    "--spark-master",
+    metavar="URL",
+    help="For a spark data input: the master of the SparkSession the model starts at load. "
+    "Default: local[*].",
+)
+@click.option(
+    "--spark-conf",
+    multiple=True,
+    callback=_split_spark_conf,
+    metavar="KEY=VALUE",
+    help="For a spark data input: a config of the model's SparkSession (repeatable).",
+)
 @_STUB_MISSING
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def export_command(
@@ -519,6 +545,8 @@ def export_command(
     pip_requirements: str | None,
     extra_pip_requirements: str | None,
     pin: Pin | None,
+    spark_master: str | None,
+    spark_conf: dict[str, str],
     stub_missing: bool | None,
     debug: bool,
 ) -> None:
@@ -531,6 +559,7 @@ def export_command(
     def run(stdout: TextIO) -> int:
         from kedro_servecheck.api import _check_for_export
         from kedro_servecheck.exporter.backend import ExportOptions
+        from kedro_servecheck.exporter.spark import SparkOptions
         from kedro_servecheck.exporter.user_requirements import user_requirements
 
         options = ExportOptions(
@@ -548,6 +577,7 @@ def export_command(
                 extra_pip_requirements, "--extra-pip-requirements"
             ),
             pin=pin,
+            spark=SparkOptions(spark_master, spark_conf),
             progress=_progress,
         )
         options.progress("load and check")

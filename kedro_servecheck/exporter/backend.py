@@ -1,9 +1,10 @@
 """The one export backend: an analysed, servable pipeline → a verified MLflow pyfunc model.
 
-Steps: stage artifacts, pin requirements, build the signature from a run on the input
-example, save (models-from-code), optionally log and register, verify in a fresh process,
-then move the model into place. Everything happens in a temp folder next to the target, so
-a failure leaves nothing behind and an existing model is only replaced with `force`.
+Steps: start Spark (for a spark data input), stage artifacts, pin requirements, build the
+signature from a run on the input example, save (models-from-code), optionally log and
+register, verify in a fresh process, then move the model into place. Everything happens in
+a temp folder next to the target, so a failure leaves nothing behind and an existing model is
+only replaced with `force`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kedro_servecheck._version import __version__
 from kedro_servecheck.analysis.analysis import Analysis
-from kedro_servecheck.catalog.dataset_types import Loads
 from kedro_servecheck.errors import ExportBlocked, UsageError
 from kedro_servecheck.exporter.example import input_example
 from kedro_servecheck.exporter.failures import explained
@@ -31,6 +31,7 @@ from kedro_servecheck.exporter.native import run_natively
 from kedro_servecheck.exporter.requirements import Pin, model_code, pinned_requirements
 from kedro_servecheck.exporter.served_code import ServedCode
 from kedro_servecheck.exporter.signature import model_signature
+from kedro_servecheck.exporter.spark import SparkOptions, spark_settings
 from kedro_servecheck.exporter.staging import (
     StagedArtifact,
     function_path,
@@ -43,6 +44,9 @@ from kedro_servecheck.exporter.user_requirements import UserRequirements, with_e
 from kedro_servecheck.exporter.verify import compare, predict_in_fresh_process
 from kedro_servecheck.findings import Severity
 from kedro_servecheck.report import Report
+
+if TYPE_CHECKING:
+    from kedro_servecheck.exporter.runtime import ServedPipeline
 
 RUNTIME_FILE = "servecheck_model.py"
 _RUN_HINT = "fix that node, or pass a --sample of rows the pipeline can score"
@@ -65,6 +69,7 @@ class ExportOptions:
     pip_requirements: UserRequirements | None = None  # instead of the inferred requirements
     extra_pip_requirements: UserRequirements | None = None  # on top of them
     pin: Pin | None = None  # how the inferred requirements are pinned (None: exact)
+    spark: SparkOptions = field(default_factory=SparkOptions)
     progress: Callable[[str], None] = field(default=lambda step: None)
 
     def __post_init__(self) -> None:
@@ -135,14 +140,6 @@ def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) 
             "servecheck export needs mlflow, which is not installed here",
             hint="pip install 'kedro-servecheck[export]'",
         )
-    if analysis.data_input_is(Loads.SPARK):
-        raise ExportBlocked(
-            f"Cannot export '{analysis.name}': its data input '{data_input}' is a spark "
-            "DataFrame, and the exported model hands its nodes the pandas DataFrame MLflow "
-            "builds from each request (SC105)",
-            hint="serve a pipeline whose nodes read the data input as pandas (a transcoded "
-            f"'{data_input}@pandas' entry of the same file, or a first node that converts it)",
-        )
     tracking = None
     if options.logs:
         tracking = tracking_for(
@@ -183,15 +180,18 @@ def _export(
     from kedro_servecheck.exporter.runtime import ServedPipeline
 
     project = analysis.project
+    spark = spark_settings(analysis, data_input, options.spark)
     options.progress("stage artifacts")
     serving = stage / "serving"
-    artifacts = stage_serving(analysis, serving, project.credentials())
-    provenance = _provenance(analysis, artifacts)
+    artifacts = stage_serving(analysis, serving, project.credentials(), spark)
+    provenance = _provenance(analysis, artifacts, spark)
     write_json(serving / "report.json", {"check": report.to_dict(), "provenance": provenance})
 
     options.progress("requirements")
     loaded_types = [spec.inner_type for spec in analysis.persisted_specs()]
     node_modules = [function_path(node).partition(":")[0] for node in analysis.pipeline.nodes]
+    if spark:  # the model turns each request into a spark DataFrame
+        node_modules.append("pyspark")
     code = model_code(
         project.package_dir, node_modules, loaded_types, [serving / a.path for a in artifacts]
     )
@@ -267,7 +267,7 @@ def _export(
         with explained(
             "Kedro's own run fails on the input example", nodes, project.root, _RUN_HINT
         ):
-            expected = run_natively(analysis, data_input, example)
+            expected = _run_natively(analysis, data_input, example, served)
         compare(prediction, expected)
         verified = True
     if target is not None:
@@ -290,6 +290,15 @@ def _refuse_stubs(code: ServedCode, analysis: Analysis) -> None:
         )
 
 
+def _run_natively(analysis: Analysis, data_input: str, example: Any, served: ServedPipeline) -> Any:
+    """Kedro's own run on the example: for a spark data input, on a spark DataFrame of the
+    same rows (built as the model builds it), its spark output as pandas."""
+    spark = served.spark
+    if spark is None:
+        return run_natively(analysis, data_input, example)
+    return spark.to_pandas(run_natively(analysis, data_input, spark.to_spark(example)))
+
+
 def _tags(provenance: dict[str, Any]) -> dict[str, str]:
     """The provenance as MLflow tags; what is unknown (no git) is left out."""
     dirty = provenance["git_dirty"]
@@ -304,11 +313,15 @@ def _tags(provenance: dict[str, Any]) -> dict[str, str]:
     return {key: value for key, value in tags.items() if value is not None}
 
 
-def _provenance(analysis: Analysis, artifacts: list[StagedArtifact]) -> dict[str, Any]:
+def _provenance(
+    analysis: Analysis, artifacts: list[StagedArtifact], spark: dict[str, Any] | None
+) -> dict[str, Any]:
     from importlib import metadata
 
     sha, dirty = _git_state(analysis.project.root)
+    spark_session = {"spark": {key: spark[key] for key in ("master", "conf")}} if spark else {}
     return {
+        **spark_session,
         "pipeline": analysis.name,
         "package": analysis.project.package,
         "env": analysis.project.env,

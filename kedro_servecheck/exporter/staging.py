@@ -1,8 +1,9 @@
 """Stage what the served model needs: the pipeline, its artifacts, catalog and parameters.
 
 Everything lands in one `serving/` folder that becomes the model's single MLflow artifact:
-`pipeline.json`, `catalog.yml` (the artifacts' catalog entries re-pointed at the copies, no
-credentials), `parameters.yml` (frozen values), `data/` (the copied files) and `report.json`.
+`pipeline.json` (with the `spark` settings of a spark data input), `catalog.yml` (the
+artifacts' catalog entries re-pointed at the copies, no credentials), `parameters.yml` (frozen
+values), `data/` (the copied files) and `report.json`.
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def stage_serving(
-    analysis: Analysis, serving: Path, credentials: dict[str, Any]
+    analysis: Analysis,
+    serving: Path,
+    credentials: dict[str, Any],
+    spark: dict[str, Any] | None = None,
 ) -> list[StagedArtifact]:
     """Write the serving folder for `analysis`; return the artifacts it copied."""
     serving.mkdir(parents=True)
@@ -59,18 +63,20 @@ def stage_serving(
         catalog[spec.name] = entry
     write_json(serving / "catalog.yml", catalog)
     write_json(serving / "parameters.yml", analysis.frozen_parameters())
-    write_json(serving / "pipeline.json", pipeline_spec(analysis))
+    write_json(serving / "pipeline.json", pipeline_spec(analysis, spark))
     return staged
 
 
-def pipeline_spec(analysis: Analysis) -> dict[str, Any]:
-    """The nodes (function by import path), the data input and the output.
+def pipeline_spec(analysis: Analysis, spark: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The nodes (function by import path), the data input and the output; `spark`, the
+    SparkSession settings and input schema of a spark data input (`exporter/spark.py`).
 
     A node's inputs and outputs are written as it was built (a list, or a dict of argument
     names): Kedro keeps that form only in `Node._inputs` / `_outputs`, and the model
     rebuilds each node from it.
     """
     return {
+        **({"spark": spark} if spark else {}),
         "pipeline": analysis.name,
         "data_input": analysis.data_input,
         "output": analysis.outputs[0],
