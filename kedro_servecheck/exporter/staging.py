@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,6 +19,7 @@ from kedro.io.core import get_protocol_and_path
 from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.catalog.resolve import DatasetSpec, display_path
 from kedro_servecheck.errors import ExportError
+from kedro_servecheck.exporter.copying import CopyProgress, copy_artifact
 
 # Never written into the model: secrets (credentials, the filesystem's and the saver's
 # options), and what means nothing for a local copy that is only loaded.
@@ -45,13 +45,16 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def stage_serving(
-    analysis: Analysis, serving: Path, credentials: dict[str, Any]
+    analysis: Analysis, serving: Path, credentials: dict[str, Any], progress: CopyProgress
 ) -> list[StagedArtifact]:
-    """Write the serving folder for `analysis`; return the artifacts it copied."""
+    """Write the serving folder for `analysis`; return the artifacts it copied (`progress`
+    hears how far each local copy has got)."""
     serving.mkdir(parents=True)
     staged, catalog = [], {}
     for spec in analysis.persisted_specs():
-        artifact, entry = _stage_artifact(spec, serving, analysis.project.root, credentials)
+        artifact, entry = _stage_artifact(
+            spec, serving, analysis.project.root, credentials, progress
+        )
         staged.append(artifact)
         catalog[spec.name] = entry
     write_json(serving / "catalog.yml", catalog)
@@ -84,7 +87,11 @@ def pipeline_spec(analysis: Analysis) -> dict[str, Any]:
 
 
 def _stage_artifact(
-    spec: DatasetSpec, serving: Path, root: Path, credentials: dict[str, Any]
+    spec: DatasetSpec,
+    serving: Path,
+    root: Path,
+    credentials: dict[str, Any],
+    progress: CopyProgress,
 ) -> tuple[StagedArtifact, dict[str, Any]]:
     """Copy (or fetch) one artifact into `serving/data/`; its catalog entry, re-pointed."""
     if spec.filepath is None:
@@ -101,8 +108,9 @@ def _stage_artifact(
     relative = PurePosixPath("data", _safe(spec.name), name)
     target = serving / relative
     target.parent.mkdir(parents=True, exist_ok=True)
+    shown = display_path(spec, root) or spec.filepath
     if source is not None:
-        _copy(source, target)
+        _copy(spec.name, shown, source, target, progress)
     else:
         _fetch(spec, target, credentials)
     entry = {key: value for key, value in inner.items() if key not in _DROPPED_KEYS}
@@ -112,16 +120,18 @@ def _stage_artifact(
         }
     entry["type"] = spec.inner_type.full
     entry[path_key] = relative.as_posix()
-    shown = display_path(spec, root) or spec.filepath
     artifact = StagedArtifact(spec.name, shown, relative.as_posix(), spec.version, sha256(target))
     return artifact, entry
 
 
-def _copy(source: Path, target: Path) -> None:
-    if source.is_dir():
-        shutil.copytree(source, target)
-    else:
-        shutil.copy2(source, target)
+def _copy(name: str, shown: str, source: Path, target: Path, progress: CopyProgress) -> None:
+    try:
+        copy_artifact(name, source, target, progress)
+    except OSError as exc:  # unreadable, or no room left for the copy
+        raise ExportError(
+            f"Cannot copy '{name}' ({shown}) into the model: {exc.strerror or exc}",
+            hint="check that the artifact can be read, and that the model's folder has room for it",
+        ) from exc
 
 
 def _fetch(spec: DatasetSpec, target: Path, credentials: dict[str, Any]) -> None:
