@@ -60,6 +60,22 @@ def python(code: str, cwd: Path = REPO, timeout: int = 180) -> Run:
     return Run(completed.returncode, completed.stdout, completed.stderr)
 
 
+def kedro(
+    *args: str, cwd: Path, env: dict | None = None, python: tuple = (), timeout: int = 300
+) -> Run:
+    """Run `python [PYTHON] -m kedro ARGS` in the project `cwd`; stdin closed, nothing prompts."""
+    completed = subprocess.run(
+        [sys.executable, *python, "-m", "kedro", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+    )
+    return Run(completed.returncode, completed.stdout, completed.stderr)
+
+
 def edit(project: Path, file: str, old: str, new: str) -> int:
     """Replace `old` (which must occur once) by `new` in a project file.
 

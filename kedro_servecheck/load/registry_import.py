@@ -81,9 +81,14 @@ class RegisteredPipelines(Mapping[str, Pipeline]):
 
         built = self._imports.run(build, f"Cannot load the pipeline registry of '{package}'")
         self._check_not_made_by_stubs(built)
+        # The template's registry adds `__default__`, the sum of what find_pipelines() built:
+        # only a registry that returns other pipelines than those asked for built them all.
+        others = set(built) - set(requested or ()) - {"__default__"}
+        complete = requested is None or bool(others)
         for name, pipeline in built.items():  # the objects first built stay (analyses hold them)
-            self._built.setdefault(name, pipeline)
-        self._complete = requested is None or not set(built) <= set(requested)
+            if complete or name in (requested or ()):
+                self._built.setdefault(name, pipeline)
+        self._complete = complete
 
     def _check_not_made_by_stubs(self, built: Mapping[str, Pipeline]) -> None:
         made_by_stub = [name for name, registered in built.items() if is_stub(registered)]
