@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -276,7 +277,11 @@ def check(
             from kedro_servecheck.exporter.backend import ExportOptions
 
             options = ExportOptions(
-                model_dir=export_dir, sample=sample, verify=True, progress=_progress
+                model_dir=export_dir,
+                sample=sample,
+                verify=True,
+                progress=_progress,
+                copying=_CopyMeter(),
             )
             _export_checked(report, options, stdout)
         elif export_dir:
@@ -579,6 +584,7 @@ def export_command(
             pin=pin,
             spark=SparkOptions(spark_master, spark_conf),
             progress=_progress,
+            copying=_CopyMeter(),
         )
         options.progress("load and check")
         report = _check_for_export(
@@ -628,6 +634,39 @@ def _say_exported(result: ExportResult, output: Path | None) -> None:
 def _progress(step: str) -> None:
     if sys.stderr.isatty():
         click.echo(f"servecheck export: {step}…", err=True)
+
+
+class _CopyMeter:
+    """How far the copy of a large artifact has got, on one line of stderr (a terminal only)."""
+
+    LARGE = 64 << 20  # bytes: smaller artifacts are copied without a word
+    EVERY = 0.1  # seconds between two updates of the line
+
+    def __init__(self) -> None:
+        self.shown = 0.0
+
+    def __call__(self, dataset: str, done: int, total: int) -> None:
+        if total < self.LARGE or not sys.stderr.isatty():
+            return
+        now = time.monotonic()
+        if done < total and now - self.shown < self.EVERY:
+            return
+        self.shown = now
+        click.echo(
+            f"\rservecheck export: copying '{dataset}': {_bytes(done)} of {_bytes(total)} "
+            f"({done * 100 // total}%)",
+            err=True,
+            nl=done >= total,
+        )
+
+
+def _bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024:
+            return f"{size:.1f} {unit}" if unit != "B" else f"{count} B"
+        size /= 1024
+    return f"{size:.1f} TiB"
 
 
 def _emit(
