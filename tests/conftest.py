@@ -52,10 +52,31 @@ def servecheck(*args: str, cwd: Path = REPO, env: dict | None = None, timeout: i
     return Run(completed.returncode, completed.stdout, completed.stderr)
 
 
-def python(code: str, cwd: Path = REPO, timeout: int = 180) -> Run:
+def python(code: str, cwd: Path = REPO, env: dict | None = None, timeout: int = 180) -> Run:
     """Run a Python snippet in a fresh process."""
     completed = subprocess.run(
-        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    return Run(completed.returncode, completed.stdout, completed.stderr)
+
+
+def kedro(
+    *args: str, cwd: Path, env: dict | None = None, python: tuple = (), timeout: int = 300
+) -> Run:
+    """Run `python [PYTHON] -m kedro ARGS` in the project `cwd`; stdin closed, nothing prompts."""
+    completed = subprocess.run(
+        [sys.executable, *python, "-m", "kedro", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
     return Run(completed.returncode, completed.stdout, completed.stderr)
 
@@ -86,13 +107,16 @@ def project_copy(tmp_path):
     return copy
 
 
-def analysis_of(root: Path, pipeline, inputs, data_input: str, findings) -> Analysis:
-    """An analysis of `pipeline` with the roles `inputs` and the `findings` given, in a
-    project of that one pipeline (nothing loaded from disk): for format tests."""
-    project = Project(root=root, package="pkg", env="local", pipelines={"inference": pipeline})
+def analysis_of(
+    root: Path, pipeline, inputs, data_input: str, findings, name: str = "inference"
+) -> Analysis:
+    """An analysis of `pipeline` (registered as `name`) with the roles `inputs` and the
+    `findings` given, in a project of that one pipeline (nothing loaded from disk): for
+    format tests."""
+    project = Project(root=root, package="pkg", env="local", pipelines={name: pipeline})
     catalog = Catalog.of(project)
     return Analysis(
-        spec=ServingSpec("inference"),
+        spec=ServingSpec(name),
         project=project,
         catalog=catalog,
         producers=Producers(project.pipelines, catalog),

@@ -59,7 +59,7 @@ def analyze_example(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"")
     lines = [*_node_lines(example.pipeline), *_node_lines(example.training or "")]
-    functions = _write_functions(root, [match["name"] for match in lines])
+    functions = _write_functions(root, {match["name"]: _inputs(match) for match in lines})
     inference = _pipeline(_node_lines(example.pipeline), functions)
     registered: Pipeline = inference
     stood_in = [name for name in example.stubbed if name in STAND_INS]
@@ -102,17 +102,30 @@ def _node_lines(text: str) -> list[re.Match[str]]:
     return matches
 
 
-def _write_functions(root: Path, names: list[str]) -> dict[str, object]:
+def _write_functions(root: Path, nodes: dict[str, list[tuple[str, str]]]) -> dict[str, object]:
     """Write one function per node name to the example's nodes module and import it.
 
-    Each returns its first input; the function of a node named `lambda` is a lambda.
+    Each returns its first input; the function of a node named `lambda` is a lambda. A node
+    whose inputs are annotated (`predict(request: dict, model)`) gets a parameter per input,
+    named after it and annotated as written, in a module with `from __future__ import
+    annotations` that imports `Any` and pandas as `pd`.
     """
-    names = list(dict.fromkeys(names))
     source = ['"""The node functions of a rule example."""', ""]
-    for name in names:
+    if any(annotation for inputs in nodes.values() for _, annotation in inputs):
+        source += ["from __future__ import annotations", "", "from typing import Any", ""]
+        source += ["import pandas as pd", ""]
+    for name, inputs in nodes.items():
         identifier = _identifier(name)
         if name == "lambda":
             source += ["", f"{identifier} = lambda *inputs: inputs[0] if inputs else None", ""]
+        elif any(annotation for _, annotation in inputs):
+            names = [re.sub(r"\W", "_", name) for name, _ in inputs]
+            parameters = [
+                f"{name}: {annotation}" if annotation else name
+                for name, (_, annotation) in zip(names, inputs, strict=True)
+            ]
+            source += ["", f"def {identifier}({', '.join(parameters)}):", f"    return {names[0]}"]
+            source += [""]
         else:
             source += [
                 "",
@@ -130,7 +143,7 @@ def _write_functions(root: Path, names: list[str]) -> dict[str, object]:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
-    return {name: getattr(module, _identifier(name)) for name in names}
+    return {name: getattr(module, _identifier(name)) for name in nodes}
 
 
 def _pipeline(lines: list[re.Match[str]], functions: dict[str, object]) -> Pipeline:
@@ -138,7 +151,7 @@ def _pipeline(lines: list[re.Match[str]], functions: dict[str, object]) -> Pipel
         [
             Node(
                 functions[line["name"]],  # type: ignore[arg-type]
-                _names(line["inputs"]) or None,
+                [name for name, _ in _inputs(line)] or None,
                 _names(line["outputs"]),
                 name=line["name"],
             )
@@ -149,6 +162,21 @@ def _pipeline(lines: list[re.Match[str]], functions: dict[str, object]) -> Pipel
 
 def _identifier(name: str) -> str:
     return "node_" + re.sub(r"\W", "_", name)
+
+
+def _inputs(line: re.Match[str]) -> list[tuple[str, str]]:
+    """The inputs of a node line, each with its annotation (`request: dict[str, Any]`) or ""."""
+    inputs, depth, current = [], 0, ""
+    for char in line["inputs"] + ",":
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            if current.strip():
+                name, _, annotation = current.partition(": ")
+                inputs.append((name.strip(), annotation.strip()))
+            current = ""
+        else:
+            current += char
+    return inputs
 
 
 def _names(text: str) -> list[str]:

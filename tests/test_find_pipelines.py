@@ -12,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import python, servecheck
-from test_kedro_plugin import kedro
-from test_stubs import edit
+from conftest import edit, kedro, python, servecheck
 
 REGISTRY = "src/spaceflights/pipeline_registry.py"
 REPORTING_NODES = "src/spaceflights/pipelines/reporting/nodes.py"

@@ -11,14 +11,24 @@ from conftest import FIXTURES, servecheck
 SERVABLE = {"churn": "inference", "namespaced": None, "pipelineml": None}
 
 
-def _readme_codes(fixture: str) -> set[str]:
-    """The rule codes a fixture's README table expects."""
-    return set(
-        re.findall(r"^\| (SC\d{3}) \|", (FIXTURES / fixture / "README.md").read_text(), re.M)
-    )
+def _readme_codes(fixture: str, section: str | None = None) -> set[str]:
+    """The rule codes a fixture's README tables expect (those of the `## {section}` only,
+    when given)."""
+    text = (FIXTURES / fixture / "README.md").read_text()
+    if section is not None:
+        text = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| (SC\d{3}) \|", text, re.M))
 
 
-REPORTED = ["churn", "broken", "namespaced", "pipelineml", "mlflow_tutorial"]
+REPORTED = [
+    "churn",
+    "broken",
+    "namespaced",
+    "pipelineml",
+    "mlflow_tutorial",
+    "spaceflights",
+    "risk_profile",
+]
 
 
 @pytest.mark.parametrize("fixture", REPORTED)
@@ -159,3 +169,11 @@ def test_mlflow_tutorial_is_checked_through_kedro_mlflows_datasets():
         ),
     }
     assert {f["code"] for f in report["findings"]} == _readme_codes("mlflow_tutorial") == set()
+
+
+@pytest.mark.parametrize(("fixture", "exit_code"), [("spaceflights", 1), ("risk_profile", 1)])
+def test_the_inference_pipeline_reports_what_its_readme_expects(fixture, exit_code):
+    run = servecheck("check", f"fixtures/{fixture}", "--pipeline", "inference", "--format", "json")
+    assert run.returncode == exit_code
+    expected = _readme_codes(fixture, "Expected `servecheck check --pipeline inference`")
+    assert {f["code"] for f in run.json()["findings"]} == expected

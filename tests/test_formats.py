@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -44,6 +45,10 @@ GITHUB_COMMAND = re.compile(
 MERMAID_ID = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 MERMAID_VERTEX = re.compile(r'^  (\S+?)(?:\(\[|\[/|\{\{|\[)"([^"]*)"')
 HOSTILE = 'a"b<script>alert(1)</script>|```%%{init}%%#x'
+# a newline that starts a GitHub workflow command, escape sequences that erase the line above
+INJECTION = "model\n::error file=src/x.py,line=1::injected\x1b[2K\x1b[1A\r"
+INJECTION_SHOWN = "model\\n::error file=src/x.py,line=1::injected\\x1b[2K\\x1b[1A\\r"
+SGR = re.compile(r"\x1b\[[0-9;]*m")  # servecheck's own colours
 
 
 @pytest.fixture(scope="module")
@@ -64,15 +69,19 @@ def _identity(*args):
     return args[0]
 
 
-def _report(project_root: Path, findings: list[Finding], *, strict: bool = False) -> Report:
+def _report(
+    project_root: Path, findings: list[Finding], *, strict: bool = False, data_input: str = HOSTILE
+) -> Report:
     """A report on a one-node pipeline whose data input has a hostile name (no project loaded)."""
-    pipeline = Pipeline([node(_identity, [HOSTILE, "model", "params:t"], "out]", name="predict")])
+    pipeline = Pipeline(
+        [node(_identity, [data_input, "model", "params:t"], "out]", name="predict")]
+    )
     inputs = [
-        FreeInput(HOSTILE, Role.DATA, None),
+        FreeInput(data_input, Role.DATA, None),
         FreeInput("model", Role.UNRESOLVED, None),
         FreeInput("params:t", Role.PARAMETER, None),
     ]
-    analysis = analysis_of(project_root, pipeline, inputs, HOSTILE, findings)
+    analysis = analysis_of(project_root, pipeline, inputs, data_input, findings)
     return Report(project_root, "pkg", "local", [analysis], strict=strict)
 
 
@@ -88,6 +97,17 @@ def _finding(**changes) -> Finding:
         hint="train first",
     )
     return replace(base, **changes)
+
+
+def _injected_report(project_root: Path) -> Report:
+    """A report whose data input, finding, path and hint all carry INJECTION."""
+    finding = _finding(
+        dataset=INJECTION,
+        message=f"'{INJECTION}' has no file at data/{INJECTION}.pkl",
+        location=Location(f"conf/{INJECTION}.yml", 3),
+        hint=f"train {INJECTION}",
+    )
+    return _report(project_root, [finding], data_input=INJECTION)
 
 
 def _mermaid(markdown: str) -> list[str]:
@@ -205,9 +225,9 @@ def test_github_escaping():
     assert escape_property("100% sure:\r\na,b") == "100%25 sure%3A%0D%0Aa%2Cb"
     finding = _finding(message="50% of 'a,b':\nnext", location=Location("conf/a,b:c.yml", 2))
     line = command(finding, ".")
-    assert line == (
+    assert line == (  # the message's newline shown as `\n`: the one line break is the fix's
         "::error file=conf/a%2Cb%3Ac.yml,line=2,title=SC202 artifact-missing"
-        "::50%25 of 'a,b':%0Anext%0Afix: train first"
+        "::50%25 of 'a,b':\\nnext%0Afix: train first"
     )
     assert GITHUB_COMMAND.fullmatch(line)
 
@@ -277,6 +297,22 @@ def test_junit_names_stay_unique_when_findings_share_a_subject(tmp_path, monkeyp
     assert names == ["SC202 artifact-missing: model", "SC202 artifact-missing: model (2)"]
 
 
+def test_junit_is_well_formed_xml_whatever_the_names(tmp_path, monkeypatch):
+    """XML 1.0 has no NUL, ESC, form feed, U+FFFE or lone surrogate, not even as `&#27;`."""
+    monkeypatch.chdir(tmp_path)
+    name = "model\x00\x1b\x0c\ufffe\ud800"
+    finding = _finding(
+        dataset=name, message=f"'{name}' has no file", location=Location(f"conf/{name}.yml", 3)
+    )
+    document = formatter("junit")(_report(tmp_path, [finding], data_input=name), False)
+    root = ET.fromstring(document.encode("utf-8"))  # expat: a strict XML 1.0 parser
+    (case,) = [case for case in root.iter("testcase") if case.get("name").startswith("SC202")]
+    shown = "model\\x00\\x1b\\x0c\\ufffe\\ud800"
+    assert case.get("name") == f"SC202 artifact-missing: {shown}"
+    assert case.get("file") == f"conf/{shown}.yml"
+    assert case.find("failure").get("message") == f"'{shown}' has no file"
+
+
 # Markdown
 
 
@@ -336,6 +372,22 @@ def test_markdown_escapes_hostile_names(tmp_path, monkeypatch):
     assert 'a"b&lt;script&gt;alert(1)&lt;/script&gt;\\|\\`\\`\\`%%{init}%%\\#x' in row
 
 
+def test_markdown_keeps_mentions_and_links_dead(tmp_path, monkeypatch):
+    """GitHub links `@user`, `#12`, `GH-12`, URLs and e-mail addresses even after a backslash:
+    an empty HTML comment, which GitHub drops from the page, stands between the trigger and
+    the rest, so the comment reads as the text was, and notifies and links nothing."""
+    monkeypatch.chdir(tmp_path)
+    text = "@octocat @org/team https://evil.example/x www.evil.example me@evil.example #12 GH-12"
+    finding = _finding(message=f"'{text}' has no file", hint=f"ask {text}")
+    markdown = formatter("markdown")(_report(tmp_path, [finding]), False)
+    outside = re.sub(r"^```mermaid\n.*?^```$", "", markdown, flags=re.M | re.S)  # a code block
+    assert not re.search(r"@[A-Za-z0-9]", outside)
+    assert not re.search(r"://|(?i:www\.)|#\d|(?i:gh-\d)", outside)
+    (row,) = [line for line in markdown.splitlines() if line.startswith("| SC202")]
+    shown = html.unescape(re.sub(r"\\(.)", r"\1", row.replace("<!-- -->", "")))
+    assert f"| '{text}' has no file | ask {text} |" in shown
+
+
 def test_markdown_caps_the_graph():
     chain = Pipeline([node(_identity, f"d{i}", f"d{i + 1}", name=f"n{i}") for i in range(201)])
     scene = build(ServingGraph(chain), {}, [])
@@ -372,6 +424,51 @@ def test_concise_is_one_line_per_finding(broken):
             f"{finding['code']} [{finding['severity']}] {finding['message']}"
         )
     assert lines[-1].startswith("FAIL  1 pipeline(s) checked: 0 passed, 1 failed")
+
+
+@pytest.mark.parametrize("format_", ["text", "concise", "markdown", "junit", "github"])
+def test_human_formats_show_control_characters_as_escapes(format_, tmp_path, monkeypatch):
+    """A name with a newline starts no line of its own (a GitHub runner would obey `::error`),
+    and no escape sequence reaches the terminal: each is shown as its Python escape."""
+    monkeypatch.chdir(tmp_path)
+    for color in (False, True):
+        output = formatter(format_)(_injected_report(tmp_path), color)
+        assert all(SGR.sub("", line).isprintable() for line in output.split("\n")), output
+        assert not any(line.startswith("::error file=src") for line in output.splitlines())
+        read = re.sub(r"\\(.)", r"\1", output) if format_ == "markdown" else output
+        assert INJECTION_SHOWN in read
+        assert ("\x1b[" in output) == (color and format_ == "text")  # servecheck's colours
+
+
+@pytest.mark.parametrize(
+    "format_", ["text", "concise", "json", "sarif", "gitlab", "junit", "markdown", "html"]
+)
+def test_no_line_is_a_runner_command(format_, tmp_path, monkeypatch):
+    """A GitHub runner obeys a line that starts with `::` after blanks, and the legacy
+    `##[command]` anywhere in a line: a pipeline named `::error::…` starts a line of the text
+    report, and any string may hold `##[error]`. JSON keeps the exact string (`\\u005b`)."""
+    monkeypatch.chdir(tmp_path)
+    name, message = "::error file=src/x.py,line=1::pipeline", "'model' ##[error]legacy"
+    pipeline = Pipeline([node(_identity, ["request", "model"], "out", name="predict")])
+    inputs = [FreeInput("request", Role.DATA, None), FreeInput("model", Role.UNRESOLVED, None)]
+    finding = _finding(pipeline=name, message=message, hint=f"rename {name}")
+    analysis = analysis_of(tmp_path, pipeline, inputs, "request", [finding], name=name)
+    output = formatter(format_)(Report(tmp_path, "pkg", "local", [analysis]), False)
+    assert not [line for line in output.splitlines() if re.search(r"^\s*::|##\[", line)]
+    if format_ == "json":
+        assert json.loads(output)["findings"][0]["message"] == message
+    if format_ == "text":
+        assert "\\x3a:error file=src/x.py,line=1::pipeline  FAIL" in output
+        assert "'model' ##\\x5berror]legacy" in output
+
+
+def test_text_and_concise_end_with_the_verdict(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    report = _injected_report(tmp_path)
+    for format_ in ("text", "concise"):
+        lines = SGR.sub("", formatter(format_)(report, True)).splitlines()
+        assert lines[-1].startswith("FAIL  1 pipeline(s) checked: 0 passed, 1 failed")
+    assert len(formatter("concise")(report, False).splitlines()) == len(report.findings) + 1
 
 
 def test_concise_is_the_default_under_pre_commit(broken):

@@ -19,7 +19,10 @@ import pytest
 from kedro_servecheck.catalog.dataset_types import Loads, Storage, dataset_type
 from kedro_servecheck.exporter.requirements import mlflow_model_modules
 
-from conftest import FIXTURES, REPO, Run, edit, python, servecheck
+from conftest import FIXTURES, REPO, edit, kedro, python, servecheck
+
+# `kedro run` as a user runs it: kedro-mlflow's hook on, nothing of this repository on the path.
+AS_A_USER = {"PYTHONPATH": "", "PYTHONWARNINGS": "ignore"}
 
 CATALOG = "conf/base/catalog.yml"
 ARTIFACT = "kedro_mlflow.io.artifacts.MlflowArtifactDataset"
@@ -38,20 +41,6 @@ sentiment_model:
   flavor: mlflow.sklearn
   filepath: data/06_models/sentiment_model
 """
-
-
-def kedro(*args: str, cwd: Path, timeout: int = 300) -> Run:
-    """`kedro ARGS` in the project `cwd`, as a user runs it (kedro-mlflow's hook is on)."""
-    env = {**os.environ, "PYTHONPATH": "", "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run(
-        [sys.executable, "-m", "kedro", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    return Run(done.returncode, done.stdout, done.stderr)
 
 
 def findings(project: Path, *args: str) -> list[dict]:
@@ -115,7 +104,7 @@ def test_a_wrapped_artifact_is_checked_at_the_wrapped_file(project_copy):
     assert "has no file at data/06_models/tfidf_vectorizer.pkl" in missing["message"]
     assert missing["location"] == {"path": CATALOG, "line": 20}
     # Kedro's own run of the inference pipeline fails on that file, before predicting
-    run = kedro("run", "--pipelines", "inference", cwd=project)
+    run = kedro("run", "--pipelines", "inference", cwd=project, env=AS_A_USER)
     assert run.returncode == 1
     assert "data/06_models/tfidf_vectorizer.pkl" in run.stderr + run.stdout
     assert "No such file" in run.stderr + run.stdout
@@ -172,7 +161,7 @@ def test_a_tracking_model_is_not_file_backed_as_kedro_mlflow_really_packages_it(
     assert "MlflowModelLocalFileSystemDataset" in hint
     assert "pickle.PickleDataset" in hint
 
-    trained = kedro("run", "--pipelines", "training_ml", cwd=project)
+    trained = kedro("run", "--pipelines", "training_ml", cwd=project, env=AS_A_USER)
     assert trained.returncode == 0, trained.stderr[-3000:]
     code = f"""
 import json, os, warnings, yaml
@@ -380,7 +369,7 @@ def test_a_typo_in_an_argument_fails_the_native_run_as_sc209_says(project_copy):
         "it takes filepath, load_args, save_args, version, credentials, fs_args, metadata"
         in (finding["message"])
     )
-    run = kedro("run", "--pipelines", "inference", cwd=project)
+    run = kedro("run", "--pipelines", "inference", cwd=project, env=AS_A_USER)
     assert run.returncode == 1
     assert "CSVDataset.__init__() got an unexpected keyword argument 'load_arg'" in run.stderr
     assert "Completed node" not in run.stdout + run.stderr  # before any node runs

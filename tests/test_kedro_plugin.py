@@ -7,30 +7,13 @@ kedro-servecheck) in a copy of a fixture project, stdin closed: nothing may prom
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Run, servecheck
+from conftest import REPO, kedro, servecheck
 
 QUIET_LOGGING = REPO / "kedro_servecheck" / "quiet_logging.yml"
-
-
-def kedro(*args: str, cwd: Path, env: dict | None = None, python: tuple = ()) -> Run:
-    """Run `python [PYTHON] -m kedro ARGS` in `cwd`; conftest turns telemetry off."""
-    completed = subprocess.run(
-        [sys.executable, *python, "-m", "kedro", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
-    )
-    return Run(completed.returncode, completed.stdout, completed.stderr)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, Run, edit, servecheck
+from conftest import FIXTURES, REPO, Run, edit, kedro, servecheck
 
 GOOD, BAD = "pipelineml", "pipelineml_bad_input"
 GOOD_REGISTRY = "src/review_sentiment/pipeline_registry.py"
@@ -66,19 +66,12 @@ print(json.dumps(found))
 """
 
 
-def kedro(project: Path, *args: str) -> Run:
+def kedro_run(project: Path, *args: str) -> Run:
     """`kedro ARGS` in `project`, kedro-mlflow's hook active, plain log lines."""
     logging = project / "plain_logging.yml"
     logging.write_text(PLAIN_LOGGING)
-    done = subprocess.run(
-        [sys.executable, "-m", "kedro", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "KEDRO_LOGGING_CONFIG": str(logging), "PYTHONWARNINGS": "ignore"},
-    )
-    return Run(done.returncode, done.stdout, done.stderr)
+    env = {"KEDRO_LOGGING_CONFIG": str(logging), "PYTHONWARNINGS": "ignore"}
+    return kedro(*args, cwd=project, env=env)
 
 
 def logged_models(project: Path, sample: str) -> list[dict]:
@@ -162,7 +155,7 @@ def test_kedro_mlflow_s_construction_errors_are_shown_whole(project_copy, change
     _broken_registry(project, change)
 
     checked = servecheck("check", project)
-    listed = kedro(project, "registry", "list")
+    listed = kedro_run(project, "registry", "list")
 
     assert checked.returncode == 2, checked.stdout
     assert "Traceback" not in checked.stderr
@@ -285,7 +278,7 @@ def test_sc502_agrees_with_kedro_mlflow_s_hook(project_copy, fixture, edits, ver
         edit(project, file, old, new)
 
     checked = servecheck("check", project, "--format", "json")
-    trained = kedro(project, "run", "--pipelines", "training_ml")
+    trained = kedro_run(project, "run", "--pipelines", "training_ml")
 
     found = sc502(checked.json())
     output = trained.stdout + trained.stderr

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import servecheck
-from test_kedro_plugin import kedro
+from conftest import kedro, servecheck
 
 LOGGING_TO_STDOUT = """\
 version: 1

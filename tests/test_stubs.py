@@ -11,17 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, servecheck
+from conftest import FIXTURES, edit, servecheck
 
 NODES = "src/heavy_deps/pipelines/inference/nodes.py"
 REGISTRY = "src/heavy_deps/pipeline_registry.py"
-
-
-def edit(project: Path, file: str, old: str, new: str) -> None:
-    path = project / file
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} should occur once in {file}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def sc402(report: dict) -> dict:

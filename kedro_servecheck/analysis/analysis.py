@@ -13,13 +13,15 @@ from typing import Any
 from kedro.io.core import is_parameter
 from kedro.pipeline import Node, Pipeline
 
+from kedro_servecheck.analysis.annotations import ReadAs, read_as
 from kedro_servecheck.analysis.classify import (
     FreeInput,
     Role,
     classify,
-    data_input_candidates,
+    is_persisted,
     match_free_input,
 )
+from kedro_servecheck.analysis.data_input import Inference, infer_data_input
 from kedro_servecheck.analysis.graph import ServingGraph
 from kedro_servecheck.analysis.params_schema import unrepresentable
 from kedro_servecheck.analysis.producers import Producers
@@ -30,6 +32,7 @@ from kedro_servecheck.analysis.targets import (
     serving_pipeline,
     training_pipeline,
 )
+from kedro_servecheck.catalog.dataset_types import Loads
 from kedro_servecheck.catalog.resolve import Catalog, DatasetSpec
 from kedro_servecheck.errors import UsageError
 from kedro_servecheck.findings import Finding, Location
@@ -48,6 +51,7 @@ class Analysis:
     graph: ServingGraph
     inputs: list[FreeInput]
     data_input: str | None
+    inference: Inference | None = None  # how the data input was looked for, none being named
     training: Pipeline | None = None
     model_logging: ModelLogging | None = None  # how kedro-mlflow logs a PipelineML's model
     pruned_outputs: list[str] | None = None  # the outputs before `--output` pruned the pipeline
@@ -77,6 +81,36 @@ class Analysis:
         """The catalog specs of the persisted inputs: the artifacts export packages."""
         return [free.spec for free in self.with_role(Role.PERSISTED) if free.spec]
 
+    @cached_property
+    def data_spec(self) -> DatasetSpec | None:
+        """The catalog spec of the data input, when the catalog declares it."""
+        if self.data_input is None:
+            return None
+        spec = self.catalog.spec(self.data_input)
+        return spec if spec.declared or is_persisted(spec) else None
+
+    @property
+    def declared_loads(self) -> Loads | None:
+        """What the data input's catalog type loads; None when the type does not say (the
+        data input is not in the catalog, a memory dataset, a pickle, a custom class)."""
+        info = self.data_spec.inner_type.info if self.data_spec else None
+        return info.loads if info and info.loads is not Loads.ANY else None
+
+    @cached_property
+    def data_input_read_as(self) -> list[ReadAs]:
+        """How the nodes that read the data input annotate it, when its catalog type does not
+        say what it loads (annotations that say nothing left out)."""
+        if self.data_input is None or self.declared_loads is not None:
+            return []
+        return read_as(self.graph.consumers(self.data_input), self.data_input)
+
+    def data_input_is(self, loads: Loads) -> bool:
+        """Whether the data input loads `loads`: its catalog type says so or, when the type
+        does not say, a node that reads it is annotated so."""
+        if self.declared_loads is not None:
+            return self.declared_loads is loads
+        return any(read.loads is loads for read in self.data_input_read_as)
+
     def dataset_specs(self) -> dict[str, DatasetSpec]:
         """The spec of every dataset Kedro builds to run the serving pipeline and, for a
         PipelineML, its training pipeline (not parameters), by name."""
@@ -89,28 +123,29 @@ class Analysis:
         return {name: self.catalog.spec(name) for name in sorted(names) if not is_parameter(name)}
 
     @cached_property
-    def parameter_names(self) -> set[str]:
-        """The names Kedro registers for the parameters: `parameters`, `params:a`, `params:a.b`…"""
-        names = {"parameters"}
+    def _parameters(self) -> dict[str, Any]:
+        """The names Kedro registers for the parameters, and their values: `parameters`,
+        `params:a`, `params:a.b`… as Kedro's feed dict has them (a key `a.b` is one name)."""
+        values: dict[str, Any] = {"parameters": self.project.parameters}
 
         def add(prefix: str, value: Any) -> None:
-            names.add(f"params:{prefix}")
+            values[f"params:{prefix}"] = value
             if isinstance(value, dict):
                 for key, inner in value.items():
                     add(f"{prefix}.{key}", inner)
 
         for key, value in self.project.parameters.items():
             add(str(key), value)
-        return names
+        return values
+
+    @property
+    def parameter_names(self) -> set[str]:
+        """The names Kedro registers for the parameters: `parameters`, `params:a`, `params:a.b`…"""
+        return set(self._parameters)
 
     def parameter_value(self, name: str) -> Any:
         """The value of `params:a.b` (or of `parameters`)."""
-        value: Any = self.project.parameters
-        if name == "parameters":
-            return value
-        for key in name.removeprefix("params:").split("."):
-            value = value[key]
-        return value
+        return self._parameters[name]
 
     def frozen_parameters(self) -> dict[str, Any]:
         """`{"threshold": 0.5, "eu.horizon": 7}`: every parameter input's value, frozen at
@@ -159,11 +194,12 @@ def analyze(
         graph = graph.pruned_to(spec.output)
     free_inputs = graph.free_inputs
     _check_frozen(project, spec, free_inputs)
+    inference = None
     if spec.input:
         data_input = match_free_input(spec.input, free_inputs)
     else:
-        candidates = data_input_candidates(free_inputs, catalog)
-        data_input = candidates[0] if len(candidates) == 1 else None
+        inference = infer_data_input(free_inputs, catalog, producers)
+        data_input = inference.chosen
     return Analysis(
         spec=spec,
         project=project,
@@ -172,6 +208,7 @@ def analyze(
         graph=graph,
         inputs=classify(free_inputs, catalog, data_input),
         data_input=data_input,
+        inference=inference,
         training=training_pipeline(registered),
         model_logging=model_logging(registered),
         pruned_outputs=pruned_outputs,

@@ -8,7 +8,8 @@ and backslashes escaped, so a name can neither end the string nor become a Graph
 from __future__ import annotations
 
 from kedro_servecheck.draw.palette import Look, legend, look
-from kedro_servecheck.draw.scene import Scene, Shape, printable
+from kedro_servecheck.draw.scene import Scene, Shape
+from kedro_servecheck.printable import printable
 
 FONT = "Helvetica,Arial,sans-serif"
 SHAPES = {

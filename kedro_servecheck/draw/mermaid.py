@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kedro_servecheck.draw.palette import OUTPUT, PLAIN, ROLES, SEVERITIES, Look, legend
-from kedro_servecheck.draw.scene import NAMESPACE, Box, Scene, Shape, printable
+from kedro_servecheck.draw.scene import NAMESPACE, Box, Scene, Shape
+from kedro_servecheck.printable import printable
 
 MAX_EDGES = 400
 OUTPUT_CLASS = "output"

@@ -169,11 +169,6 @@ def build(
     return Scene(pipeline, boxes, drawn, findings, where, size, collapse_above, folded, namespaces)
 
 
-def printable(text: str) -> str:
-    """`text` with control characters as spaces, for a label on one line (and valid XML)."""
-    return "".join(" " if char < " " or char == "\x7f" else char for char in text)
-
-
 def _subjects(finding: Finding) -> list[tuple[str, Vertex]]:
     """The names a finding is about and their vertices: its dataset, then its node."""
     subjects = []

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from kedro_servecheck.draw.layout import place
 from kedro_servecheck.draw.palette import Key, Look, look
-from kedro_servecheck.draw.scene import NAMESPACE, Box, Scene, Shape, printable
+from kedro_servecheck.draw.scene import NAMESPACE, Box, Scene, Shape
 from kedro_servecheck.findings import Finding
+from kedro_servecheck.printable import printable
 
 CHAR_WIDTH = 6.8  # a generous average for the 12px sans-serif font of the report's CSS
 LINE_HEIGHT = 15

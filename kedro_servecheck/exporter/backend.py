@@ -24,6 +24,7 @@ from typing import Any
 from kedro_servecheck._version import __version__
 from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.analysis.classify import Role
+from kedro_servecheck.catalog.dataset_types import Loads
 from kedro_servecheck.errors import ExportBlocked, UsageError
 from kedro_servecheck.exporter.example import input_example
 from kedro_servecheck.exporter.failures import explained
@@ -115,6 +116,14 @@ def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) 
         raise UsageError(
             "servecheck export needs mlflow, which is not installed here",
             hint="pip install 'kedro-servecheck[export]'",
+        )
+    if analysis.data_input_is(Loads.SPARK):
+        raise ExportBlocked(
+            f"Cannot export '{analysis.name}': its data input '{data_input}' is a spark "
+            "DataFrame, and the exported model hands its nodes the pandas DataFrame MLflow "
+            "builds from each request (SC105)",
+            hint="serve a pipeline whose nodes read the data input as pandas (a transcoded "
+            f"'{data_input}@pandas' entry of the same file, or a first node that converts it)",
         )
     stubbed = analysis.project.stubbed_packages
     if stubbed:

@@ -31,6 +31,6 @@ def run_natively(
     for free in analysis.with_role(Role.PARAMETER):
         key = free.name.removeprefix("params:")
         catalog[free.name] = MemoryDataset(overrides.get(key, analysis.parameter_value(free.name)))
-    catalog[data_input] = MemoryDataset(data, copy_mode="assign")
+    catalog[data_input] = MemoryDataset(data)  # copies it: nodes may change their input in place
     outputs = SequentialRunner().run(analysis.pipeline, catalog)
     return outputs[analysis.outputs[0]].load()

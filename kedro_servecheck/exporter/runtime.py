@@ -5,13 +5,15 @@ kedro and the standard library, so the model loads where kedro-servecheck is not
 
 At load, the artifacts listed in `serving/catalog.yml` are loaded once through Kedro's own
 datasets. At predict, the nodes run in topological order through Kedro's `Node.run`: no runner,
-no catalog copy, and no state shared between calls, so concurrent calls are safe. A call keeps
-each value only until the last node that reads it has run. Parameters are frozen at export; a
+no catalog copy, and no state shared between calls, so concurrent calls are safe. The nodes get
+a copy of the request's data, as Kedro's MemoryDataset would hand it. A call keeps each value
+only until the last node that reads it has run. Parameters are frozen at export; a
 request may override any of them for that call only.
 """
 
 from __future__ import annotations
 
+import copy
 import importlib
 import json
 from pathlib import Path
@@ -56,7 +58,9 @@ class ServedPipeline(PythonModel):
         overrides = params or {}
         for key, frozen in self.parameters.items():
             values[f"params:{key}"] = overrides.get(key, frozen)
-        values[self.data_input] = data
+        # A copy, as Kedro's MemoryDataset hands a DataFrame or an array to a node: a node that
+        # changes its input in place (`df["x"] = …`) leaves the caller's data as it was.
+        values[self.data_input] = copy.deepcopy(data)
         for node, inputs, outputs, released in self.steps:
             for name, value in node.run({name: values[key] for name, key in inputs}).items():
                 values[outputs[name]] = value

@@ -39,6 +39,7 @@ ALL_RULES: tuple[Rule, ...] = (
     data_input.DataInputType(),
     data_input.DataInputTypeUnknown(),
     data_input.DataInputSpark(),
+    data_input.DataInputInferred(),
     artifacts.ArtifactNotPersisted(),
     artifacts.ArtifactMissing(),
     artifacts.ArtifactVersionMissing(),

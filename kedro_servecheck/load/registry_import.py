@@ -87,9 +87,14 @@ class RegisteredPipelines(Mapping[str, Pipeline]):
 
         registered = self._imports.run(build, f"Cannot load the pipeline registry of '{package}'")
         built = self._checked(registered)
+        # The template's registry adds `__default__`, the sum of what find_pipelines() built:
+        # only a registry that returns other pipelines than those asked for built them all.
+        others = set(built) - set(requested or ()) - {"__default__"}
+        complete = requested is None or bool(others)
         for name, pipeline in built.items():  # the objects first built stay (analyses hold them)
-            self._built.setdefault(name, pipeline)
-        self._complete = requested is None or not set(built) <= set(requested)
+            if complete or name in (requested or ()):
+                self._built.setdefault(name, pipeline)
+        self._complete = complete
 
     def _checked(self, registered: object) -> dict[str, Pipeline]:
         """What the registry returned, if it is a dict of names to Pipelines whose names are

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from kedro_servecheck.findings import Finding, Location, Severity
+from kedro_servecheck.printable import printable
 
 FALLBACK = Location("pyproject.toml", 1)
 
@@ -53,8 +54,9 @@ def title(finding: Finding) -> str:
 
 
 def finding_text(finding: Finding) -> str:
-    """The message, then the fix on a second line."""
-    return f"{finding.message}\nfix: {finding.hint}" if finding.hint else finding.message
+    """The message, then the fix on a second line, each printable (the only line break)."""
+    message = printable(finding.message)
+    return f"{message}\nfix: {printable(finding.hint)}" if finding.hint else message
 
 
 def unique(names: Iterable[str]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kedro_servecheck.findings import Finding
+from kedro_servecheck.printable import printable
 from kedro_servecheck.report.ci import LEVELS, display_location, finding_text, title
 from kedro_servecheck.report.report import Report
 
@@ -20,7 +21,7 @@ def escape_property(text: str) -> str:
 def command(finding: Finding, project_path: str) -> str:
     """`::error file=…,line=…,title=SC202 artifact-missing::message%0Afix: …`."""
     where = display_location(finding, project_path)
-    properties = {"file": where.path, "line": str(where.line), "title": title(finding)}
+    properties = {"file": printable(where.path), "line": str(where.line), "title": title(finding)}
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
     return f"::{LEVELS[finding.severity].github} {joined}::{escape_data(finding_text(finding))}"
 

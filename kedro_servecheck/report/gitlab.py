@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
+from kedro_servecheck.printable import printable
 from kedro_servecheck.report.ci import LEVELS, display_location, fingerprints, title
+from kedro_servecheck.report.json_format import dumps
 from kedro_servecheck.report.report import Report
 
 
@@ -18,11 +18,11 @@ def render(report: Report, color: bool = False) -> str:
         where = display_location(finding, project)
         issues.append(
             {
-                "description": f"{title(finding)}: {finding.message}",
+                "description": f"{title(finding)}: {printable(finding.message)}",
                 "check_name": finding.code,
                 "fingerprint": fingerprint,
                 "severity": LEVELS[finding.severity].gitlab,
                 "location": {"path": where.path, "lines": {"begin": where.line}},
             }
         )
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return dumps(issues)

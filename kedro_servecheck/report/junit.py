@@ -5,6 +5,8 @@ shows) when it found nothing. A rule that found something has one test case per 
 that each shows on its own: failing (a `<failure>`) when the finding fails the gate (errors;
 warnings too with `--strict`), else passing with the finding in `<system-out>`.
 Names are unique per pipeline and carry no line number, so that they compare across commits.
+Every project string is shown printable (`\\x1b`): XML 1.0 cannot hold a control character,
+not even as a character reference, nor a lone surrogate.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from kedro_servecheck.findings import Finding, Severity
 from kedro_servecheck.lint.registry import ALL_RULES
+from kedro_servecheck.printable import printable
 from kedro_servecheck.report.ci import display_location, finding_text, title, unique
 from kedro_servecheck.report.report import Report
 
@@ -24,10 +27,9 @@ def render(report: Report, color: bool = False) -> str:
     root = Element("testsuites", name="servecheck")
     for analysis in report.analyses:
         findings = report.findings_of(analysis)
-        suite = SubElement(root, "testsuite", name=analysis.name)
-        suite.extend(
-            _cases(f"servecheck.{analysis.name}", findings, report.failing_severities, project)
-        )
+        name = printable(analysis.name)
+        suite = SubElement(root, "testsuite", name=name)
+        suite.extend(_cases(f"servecheck.{name}", findings, report.failing_severities, project))
         _set_counts(suite)
     _set_counts(root)
     indent(root)
@@ -53,17 +55,17 @@ def _name(finding: Finding) -> str:
     """`SC202 artifact-missing: model`, `SC301 parameters-dict: parameters, node audit`."""
     subjects = [finding.dataset, f"node {finding.node}" if finding.node else None]
     about = ", ".join(subject for subject in subjects if subject)
-    return f"{title(finding)}: {about}" if about else title(finding)
+    return printable(f"{title(finding)}: {about}") if about else title(finding)
 
 
 def _describe(case: Element, finding: Finding, fails: bool, project: str) -> None:
     where = display_location(finding, project)
-    case.set("file", where.path)
+    case.set("file", printable(where.path))
     case.set("line", str(where.line))
-    text = f"{where}: {finding_text(finding)}"
+    text = f"{printable(str(where))}: {finding_text(finding)}"
     if fails:
         SubElement(
-            case, "failure", type=finding.severity.value, message=finding.message
+            case, "failure", type=finding.severity.value, message=printable(finding.message)
         ).text = text
     else:
         SubElement(case, "system-out").text = f"{finding.severity.value}: {text}"

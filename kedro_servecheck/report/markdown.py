@@ -2,6 +2,14 @@
 
 Every string that comes from the project (names, paths, messages) goes through `escape`;
 the serving graph is a Mermaid flowchart (mermaid.py) of the pipeline's scene (scene.py).
+
+GitHub makes `@user` a mention (a notification) and `#12` or `GH-12` an issue link in the
+rendered text, where a backslash escape or an HTML entity is already gone (github/markup#1168,
+github/cmark-gfm#181), and links bare URLs, `www.` and e-mail addresses. An empty HTML comment
+where one would start (`@<!-- -->user`, `https:<!-- -->//`, `www<!-- -->.`) stops each: GitHub
+drops the comment from the page, so the text reads and copies as it was, and the pieces on
+either side match no mention or link. (A zero-width space works too, but a copied name would
+carry it.)
 """
 
 from __future__ import annotations
@@ -16,18 +24,26 @@ from kedro_servecheck.draw.mermaid import Flowchart, flowchart
 from kedro_servecheck.draw.palette import in_words
 from kedro_servecheck.draw.scene import Scene
 from kedro_servecheck.findings import Finding
+from kedro_servecheck.printable import printable
 from kedro_servecheck.report.ci import display_location
 from kedro_servecheck.report.report import Report
 from kedro_servecheck.report.summary import outcome, verdict
 from kedro_servecheck.report.templates import environment
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#$])")
-_CONTROL = re.compile(r"[\x00-\x1f]+")
+# where a mention, an issue link or an autolink is broken: `@|user`, `#|12`, `GH-|12`,
+# `https:|//`, `www|.` (an e-mail address: `@` again)
+_LINK_BREAKS = re.compile(
+    r"(?<=@)(?=[a-z0-9])|(?<=#)(?=[0-9])|(?<=gh-)(?=[0-9])|(?<=:)(?=//)|(?<=www)(?=\.)", re.I
+)
+_BREAK = "<!-- -->"
 
 
 def escape(text: str) -> str:
-    """`text` shown as is in Markdown (a table cell too): no markup, HTML, link or line break."""
-    return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", text)), quote=False)
+    """`text` shown as is in Markdown (a table cell too): no markup, HTML, mention, link or
+    line break (a control character is shown as its escape, `\\n`)."""
+    escaped = html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", printable(text)), quote=False)
+    return _LINK_BREAKS.sub(_BREAK, escaped)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -12,7 +11,9 @@ from kedro_servecheck.findings import Finding
 from kedro_servecheck.lint.docs import rule_markdown
 from kedro_servecheck.lint.registry import ALL_RULES
 from kedro_servecheck.lint.rules.base import Rule
+from kedro_servecheck.printable import printable
 from kedro_servecheck.report.ci import LEVELS, display_location, finding_text, fingerprints
+from kedro_servecheck.report.json_format import dumps
 from kedro_servecheck.report.report import Report
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -44,7 +45,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, color: bool = False) -> str:
-    return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+    return dumps(sarif_log(report))
 
 
 def _rule(rule: Rule) -> dict[str, Any]:
@@ -69,10 +70,10 @@ def _result(
     finding: Finding, fingerprint: str, index: dict[str, int], project: str
 ) -> dict[str, Any]:
     where = display_location(finding, project)
-    if Path(where.path).is_absolute():  # the project is outside the working directory
-        artifact = {"uri": Path(where.path).as_uri()}
-    else:
-        artifact = {"uri": quote(where.path), "uriBaseId": SRCROOT}
+    try:
+        artifact = _artifact(where.path)
+    except UnicodeEncodeError:  # a lone surrogate that no file name decodes to
+        artifact = _artifact(printable(where.path))
     return {
         "ruleId": finding.code,
         "ruleIndex": index[finding.code],
@@ -97,3 +98,11 @@ def _result(
             if value
         },
     }
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """The artifact location of `path`, percent-encoded; a file name that is not UTF-8 (a
+    byte Python decodes as a lone surrogate) as the bytes the file system has."""
+    if Path(path).is_absolute():  # the project is outside the working directory
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(path, errors="surrogateescape"), "uriBaseId": SRCROOT}

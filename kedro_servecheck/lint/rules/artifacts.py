@@ -98,7 +98,8 @@ class ArtifactNotPersisted(Rule):
     ## What it does
     Checks that every free input other than the data input and the parameters is declared
     in the catalog (an entry or a dataset factory pattern) as a dataset that is saved:
-    not a MemoryDataset, and not left to Kedro's `{default}` memory dataset.
+    not a MemoryDataset, and not left to Kedro's `{default}` memory dataset. While no
+    data input is named and several undeclared inputs could be it, SC102 lists them instead.
 
     ## Why it matters
     A served model gets nothing but the request: every other input must be loaded from a
@@ -130,7 +131,12 @@ class ArtifactNotPersisted(Rule):
     )
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        for free in ctx.analysis.with_role(Role.UNRESOLVED):
+        analysis = ctx.analysis
+        inference = analysis.inference
+        undetermined = inference.candidates if inference and analysis.data_input is None else ()
+        for free in analysis.with_role(Role.UNRESOLVED):
+            if free.name in undetermined:  # one of them is the data input: SC102 lists them
+                continue
             if free.spec is None or free.spec.source is Source.DEFAULT:
                 message = f"'{free.name}' is not in the catalog: serving would have no value for it"
             else:
