@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -16,8 +17,14 @@ import yaml
 
 from kedro_servecheck._version import __version__
 from kedro_servecheck.draw.picture import FORMATS as DRAWINGS
-from kedro_servecheck.errors import ServecheckError
+from kedro_servecheck.errors import (
+    INTERRUPTED,
+    INTERRUPTED_EXIT_CODE,
+    ServecheckError,
+    UsageError,
+)
 from kedro_servecheck.quiet_logging import stdout_reserved
+from kedro_servecheck.redaction import redact
 from kedro_servecheck.report import FORMATS
 
 if TYPE_CHECKING:
@@ -27,7 +34,8 @@ if TYPE_CHECKING:
 
 
 class _DefaultToCheck(click.Group):
-    """`servecheck [OPTIONS] [PATH]` means `servecheck check [OPTIONS] [PATH]`."""
+    """`servecheck [OPTIONS] [PATH]` means `servecheck check [OPTIONS] [PATH]`; Ctrl-C while
+    click reads the command line is exit 130 in one line, as it is in a command."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (
@@ -35,6 +43,28 @@ class _DefaultToCheck(click.Group):
         ):
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with _interrupt_exits():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _interrupt_exits():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _interrupt_exits() -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise click.exceptions.Exit(_interrupted(debug=False)) from None
 
 
 @click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,6 +106,18 @@ def _split_load_versions(
         return kedro_split_load_versions(ctx, param, ",".join(values))
     except KedroCliError as exc:
         raise click.BadParameter(str(exc), ctx, param) from exc
+
+
+def _in_a_folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """`--output-file`: its folder must exist (said before the project is loaded)."""
+    if value is None or value.parent.is_dir():
+        return value
+    problem = "is a file, not a folder" if value.parent.exists() else "does not exist"
+    raise click.BadParameter(
+        f"the folder '{value.parent}' {problem}: create the folder, or write the file elsewhere",
+        ctx,
+        param,
+    )
 
 
 _PARAMS = click.option(
@@ -179,6 +221,7 @@ def _default_format() -> str:
     "-o",
     "--output-file",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=_in_a_folder,
     help="Write the report to this file instead of standard output.",
 )
 @click.option(
@@ -320,6 +363,7 @@ def check(
     "-o",
     "--output-file",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=_in_a_folder,
     help="Write the drawing to this file instead of standard output.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
@@ -676,30 +720,60 @@ def _emit(
     stdout: TextIO,
 ) -> None:
     if output_file:
-        output_file.write_text(render(report, False), encoding="utf-8")
+        try:
+            output_file.write_text(render(report, False), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(
+                f"Cannot write the output file {output_file}: {exc.strerror or exc}",
+                hint="choose a file in a folder you can write to (--output-file)",
+            ) from exc
     else:
         click.echo(render(report, stdout.isatty()), nl=False, file=stdout)
 
 
 def _guarded(run: Callable[[TextIO], int], debug: bool) -> int:
     """Run `run` with stdout reserved for what it writes to the stream it is given (the
-    report), turning a ServecheckError into one clear message on stderr and its exit
-    code; anything else is a bug in servecheck, said in one line (exit 2). `--debug` adds the
-    traceback and changes nothing else."""
+    report), turning a ServecheckError into one clear message on stderr and its exit code.
+    The project's code calling `sys.exit()` is an error at its line (exit 2), Ctrl-C is exit
+    130; anything else is a bug in servecheck, said in one line (exit 2). `--debug` adds the
+    traceback and changes nothing else. Secrets are redacted from all of it."""
     try:
         with stdout_reserved() as stdout:
             return run(stdout)
+    except KeyboardInterrupt:
+        return _interrupted(debug)
+    except SystemExit as exc:  # `run` never exits: the project's code did
+        from kedro_servecheck.load.diagnose import exit_error
+        from kedro_servecheck.load.project import loaded_root
+
+        return _failed(exit_error(None, exc, loaded_root()), debug)
     except ServecheckError as exc:
-        if debug:
-            traceback.print_exc()
-        click.echo(f"servecheck: error: {exc}", err=True)
-        return exc.exit_code
+        return _failed(exc, debug)
     except Exception as exc:  # a bug in servecheck: say so, short of a traceback
-        if debug:
-            traceback.print_exc()
+        _print_traceback(debug)
         click.echo(
-            f"servecheck: internal error: {type(exc).__name__}: {exc}\n"
-            "  run again with --debug for the traceback, and report it",
+            redact(
+                f"servecheck: internal error: {type(exc).__name__}: {exc}\n"
+                "  run again with --debug for the traceback, and report it"
+            ),
             err=True,
         )
         return 2
+
+
+def _failed(error: ServecheckError, debug: bool) -> int:
+    _print_traceback(debug)
+    click.echo(f"servecheck: error: {error}", err=True)
+    return error.exit_code
+
+
+def _interrupted(debug: bool) -> int:
+    _print_traceback(debug)
+    click.echo(INTERRUPTED, err=True)
+    return INTERRUPTED_EXIT_CODE
+
+
+def _print_traceback(debug: bool) -> None:
+    """With --debug, the traceback of the exception being handled, secrets redacted."""
+    if debug:
+        click.echo(redact(traceback.format_exc()), err=True, nl=False)
