@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -15,8 +17,14 @@ import yaml
 
 from kedro_servecheck._version import __version__
 from kedro_servecheck.draw.picture import FORMATS as DRAWINGS
-from kedro_servecheck.errors import ServecheckError
+from kedro_servecheck.errors import (
+    INTERRUPTED,
+    INTERRUPTED_EXIT_CODE,
+    ServecheckError,
+    UsageError,
+)
 from kedro_servecheck.quiet_logging import stdout_reserved
+from kedro_servecheck.redaction import redact
 from kedro_servecheck.report import FORMATS
 
 if TYPE_CHECKING:
@@ -26,7 +34,8 @@ if TYPE_CHECKING:
 
 
 class _DefaultToCheck(click.Group):
-    """`servecheck [OPTIONS] [PATH]` means `servecheck check [OPTIONS] [PATH]`."""
+    """`servecheck [OPTIONS] [PATH]` means `servecheck check [OPTIONS] [PATH]`; Ctrl-C while
+    click reads the command line is exit 130 in one line, as it is in a command."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (
@@ -34,6 +43,28 @@ class _DefaultToCheck(click.Group):
         ):
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with _interrupt_exits():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _interrupt_exits():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _interrupt_exits() -> Iterator[None]:
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise click.exceptions.Exit(_interrupted(debug=False)) from None
 
 
 @click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,6 +108,18 @@ def _split_load_versions(
         raise click.BadParameter(str(exc), ctx, param) from exc
 
 
+def _in_a_folder(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """`--output-file`: its folder must exist (said before the project is loaded)."""
+    if value is None or value.parent.is_dir():
+        return value
+    problem = "is a file, not a folder" if value.parent.exists() else "does not exist"
+    raise click.BadParameter(
+        f"the folder '{value.parent}' {problem}: create the folder, or write the file elsewhere",
+        ctx,
+        param,
+    )
+
+
 _PARAMS = click.option(
     "--params",
     multiple=True,
@@ -99,6 +142,19 @@ _LOAD_VERSIONS = click.option(
     help="The version of a versioned dataset to check (and export), as for `kedro run "
     "--load-versions`. Default: the newest on disk.",
 )
+
+
+def _split_spark_conf(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """Each `--spark-conf KEY=VALUE`, in order (a later KEY wins)."""
+    conf = {}
+    for value in values:
+        key, equals, setting = value.partition("=")
+        if not (equals and key.strip()):
+            raise click.BadParameter(f"'{value}' is not KEY=VALUE", ctx, param)
+        conf[key.strip()] = setting
+    return conf
 
 
 def _default_format() -> str:
@@ -165,6 +221,7 @@ def _default_format() -> str:
     "-o",
     "--output-file",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=_in_a_folder,
     help="Write the report to this file instead of standard output.",
 )
 @click.option(
@@ -263,7 +320,11 @@ def check(
             from kedro_servecheck.exporter.backend import ExportOptions
 
             options = ExportOptions(
-                model_dir=export_dir, sample=sample, verify=True, progress=_progress
+                model_dir=export_dir,
+                sample=sample,
+                verify=True,
+                progress=_progress,
+                copying=_CopyMeter(),
             )
             _export_checked(report, options, stdout)
         elif export_dir:
@@ -302,6 +363,7 @@ def check(
     "-o",
     "--output-file",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=_in_a_folder,
     help="Write the drawing to this file instead of standard output.",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
@@ -497,6 +559,19 @@ def rule_command(code: str, format_: str) -> None:
     "pre-release stays exact), for a model installed next to other packages. Local version "
     "labels (+cpu) are dropped. Default: exact. Not with --pip-requirements.",
 )
+@click.option(
+    "--spark-master",
+    metavar="URL",
+    help="For a spark data input: the master of the SparkSession the model starts at load. "
+    "Default: local[*].",
+)
+@click.option(
+    "--spark-conf",
+    multiple=True,
+    callback=_split_spark_conf,
+    metavar="KEY=VALUE",
+    help="For a spark data input: a config of the model's SparkSession (repeatable).",
+)
 @_STUB_MISSING
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def export_command(
@@ -519,6 +594,8 @@ def export_command(
     pip_requirements: str | None,
     extra_pip_requirements: str | None,
     pin: Pin | None,
+    spark_master: str | None,
+    spark_conf: dict[str, str],
     stub_missing: bool | None,
     debug: bool,
 ) -> None:
@@ -531,6 +608,7 @@ def export_command(
     def run(stdout: TextIO) -> int:
         from kedro_servecheck.api import _check_for_export
         from kedro_servecheck.exporter.backend import ExportOptions
+        from kedro_servecheck.exporter.spark import SparkOptions
         from kedro_servecheck.exporter.user_requirements import user_requirements
 
         options = ExportOptions(
@@ -548,7 +626,9 @@ def export_command(
                 extra_pip_requirements, "--extra-pip-requirements"
             ),
             pin=pin,
+            spark=SparkOptions(spark_master, spark_conf),
             progress=_progress,
+            copying=_CopyMeter(),
         )
         options.progress("load and check")
         report = _check_for_export(
@@ -600,6 +680,39 @@ def _progress(step: str) -> None:
         click.echo(f"servecheck export: {step}…", err=True)
 
 
+class _CopyMeter:
+    """How far the copy of a large artifact has got, on one line of stderr (a terminal only)."""
+
+    LARGE = 64 << 20  # bytes: smaller artifacts are copied without a word
+    EVERY = 0.1  # seconds between two updates of the line
+
+    def __init__(self) -> None:
+        self.shown = 0.0
+
+    def __call__(self, dataset: str, done: int, total: int) -> None:
+        if total < self.LARGE or not sys.stderr.isatty():
+            return
+        now = time.monotonic()
+        if done < total and now - self.shown < self.EVERY:
+            return
+        self.shown = now
+        click.echo(
+            f"\rservecheck export: copying '{dataset}': {_bytes(done)} of {_bytes(total)} "
+            f"({done * 100 // total}%)",
+            err=True,
+            nl=done >= total,
+        )
+
+
+def _bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024:
+            return f"{size:.1f} {unit}" if unit != "B" else f"{count} B"
+        size /= 1024
+    return f"{size:.1f} TiB"
+
+
 def _emit(
     render: Callable[[Report, bool], str],
     report: Report,
@@ -607,30 +720,60 @@ def _emit(
     stdout: TextIO,
 ) -> None:
     if output_file:
-        output_file.write_text(render(report, False), encoding="utf-8")
+        try:
+            output_file.write_text(render(report, False), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(
+                f"Cannot write the output file {output_file}: {exc.strerror or exc}",
+                hint="choose a file in a folder you can write to (--output-file)",
+            ) from exc
     else:
         click.echo(render(report, stdout.isatty()), nl=False, file=stdout)
 
 
 def _guarded(run: Callable[[TextIO], int], debug: bool) -> int:
     """Run `run` with stdout reserved for what it writes to the stream it is given (the
-    report), turning a ServecheckError into one clear message on stderr and its exit
-    code; anything else is a bug in servecheck, said in one line (exit 2). `--debug` adds the
-    traceback and changes nothing else."""
+    report), turning a ServecheckError into one clear message on stderr and its exit code.
+    The project's code calling `sys.exit()` is an error at its line (exit 2), Ctrl-C is exit
+    130; anything else is a bug in servecheck, said in one line (exit 2). `--debug` adds the
+    traceback and changes nothing else. Secrets are redacted from all of it."""
     try:
         with stdout_reserved() as stdout:
             return run(stdout)
+    except KeyboardInterrupt:
+        return _interrupted(debug)
+    except SystemExit as exc:  # `run` never exits: the project's code did
+        from kedro_servecheck.load.diagnose import exit_error
+        from kedro_servecheck.load.project import loaded_root
+
+        return _failed(exit_error(None, exc, loaded_root()), debug)
     except ServecheckError as exc:
-        if debug:
-            traceback.print_exc()
-        click.echo(f"servecheck: error: {exc}", err=True)
-        return exc.exit_code
+        return _failed(exc, debug)
     except Exception as exc:  # a bug in servecheck: say so, short of a traceback
-        if debug:
-            traceback.print_exc()
+        _print_traceback(debug)
         click.echo(
-            f"servecheck: internal error: {type(exc).__name__}: {exc}\n"
-            "  run again with --debug for the traceback, and report it",
+            redact(
+                f"servecheck: internal error: {type(exc).__name__}: {exc}\n"
+                "  run again with --debug for the traceback, and report it"
+            ),
             err=True,
         )
         return 2
+
+
+def _failed(error: ServecheckError, debug: bool) -> int:
+    _print_traceback(debug)
+    click.echo(f"servecheck: error: {error}", err=True)
+    return error.exit_code
+
+
+def _interrupted(debug: bool) -> int:
+    _print_traceback(debug)
+    click.echo(INTERRUPTED, err=True)
+    return INTERRUPTED_EXIT_CODE
+
+
+def _print_traceback(debug: bool) -> None:
+    """With --debug, the traceback of the exception being handled, secrets redacted."""
+    if debug:
+        click.echo(redact(traceback.format_exc()), err=True, nl=False)

@@ -2,7 +2,9 @@
 
 Exit code 2: the request or the project is at fault (usage, settings, loading, an export that
 cannot be made from what is there). Exit code 1: the check ran and the pipeline is not
-servable as it is (an export blocked by findings, a model that fails verification).
+servable as it is (an export blocked by findings, a model that fails verification). Exit code
+130: interrupted (Ctrl-C). The text of an error is redacted (`redaction`): it may quote
+Kedro's, which echoes a dataset's arguments.
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kedro_servecheck.findings import Finding
+from kedro_servecheck.redaction import redact
+
+INTERRUPTED = "servecheck: interrupted"
+INTERRUPTED_EXIT_CODE = 130  # 128 + SIGINT, as a shell reports a command Ctrl-C stopped
 
 
 class ServecheckError(Exception):
@@ -24,10 +30,11 @@ class ServecheckError(Exception):
     exit_code = 2
 
     def __init__(self, what: str, *, where: str | None = None, hint: str | None = None):
+        what = redact(what)
         super().__init__(what)
         self.what = what
-        self.where = where
-        self.hint = hint
+        self.where = redact(where) if where else where
+        self.hint = redact(hint) if hint else hint
 
     def __str__(self) -> str:
         lines = [self.what]

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -281,3 +285,264 @@ def test_params_without_value_is_a_usage_error(churn):
     assert "Traceback" not in run.stderr, run.stderr
     assert "--params" in run.stderr, run.stderr
     assert "novalue" in run.stderr, run.stderr
+
+
+# Issue 13 (hardening). Each test below failed before the fix it guards.
+
+REGISTRY = "src/churn/pipeline_registry.py"
+SETTINGS = "src/churn/settings.py"
+CATALOG = "conf/base/catalog.yml"
+PARAMETERS = "conf/base/parameters.yml"
+SERVED_INPUT = """
+customers_to_score:
+  type: pandas.CSVDataset
+  filepath: data/01_raw/customers_sample.csv
+"""
+
+
+def append(project: Path, file: str, text: str) -> int:
+    """Append `text` to a project file; the 1-based line where it starts."""
+    path = project / file
+    before = path.read_text(encoding="utf-8")
+    path.write_text(before + text, encoding="utf-8")
+    return before.count("\n") + 1
+
+
+# 4. The project's code calling sys.exit(): exit 2 at its line, whatever its exit code.
+
+
+@pytest.mark.parametrize(
+    ("file", "before", "indent", "code"),
+    [
+        (REGISTRY, "    training_pipeline =", "    ", "0"),
+        (SETTINGS, "CONFIG_LOADER_CLASS =", "", "3"),
+        (INFERENCE, "def create_pipeline", "", "'bye'"),
+    ],
+    ids=["register_pipelines", "settings", "pipeline-module"],
+)
+def test_sys_exit_in_the_project_is_an_error_at_its_line(churn, file, before, indent, code):
+    exits = f"{indent}import sys\n{indent}sys.exit({code})\n"
+    line = edit(churn, file, before, exits + before) + 1
+
+    run = servecheck("check", churn, "--strict")  # sys.exit(0): exit 0, a CI gate passed
+
+    assert_load_error(
+        run, f"sys.exit({code})", f"{file}:{line}", "raise an exception", project=churn
+    )
+
+
+def test_sys_exit_in_a_node_at_export_is_an_error_at_its_line(churn, tmp_path):
+    append(churn, CATALOG, SERVED_INPUT)
+    line = edit(
+        churn,
+        INFERENCE_NODES,
+        '    """Return only the scaled feature columns (same names, same index)."""\n',
+        '    """Return only the scaled feature columns (same names, same index)."""\n'
+        "    raise SystemExit(0)\n",
+    )
+
+    run = servecheck(
+        "export",
+        churn,
+        "--pipeline",
+        "inference",
+        "--input",
+        "customers_to_score",
+        "--model-dir",
+        tmp_path / "model",
+    )  # exit 0 and no model before
+
+    assert_load_error(run, "sys.exit(0)", f"{INFERENCE_NODES}:{line + 1}", project=churn)
+    assert not (tmp_path / "model").exists()
+
+
+def test_ctrl_c_is_exit_130_in_one_line(churn):
+    started = churn / "started"
+    append(
+        churn,
+        SETTINGS,
+        f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(60)\n",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kedro_servecheck", "check", str(churn)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 130, stderr  # click's "Aborted!" and exit 1 before
+    assert stderr == "servecheck: interrupted\n"
+    assert stdout == ""
+
+
+# 11. Ordinary mistakes, never an "internal error".
+
+
+@pytest.mark.parametrize("command", ["check", "graph"])
+def test_output_file_in_a_missing_folder_is_a_usage_error(churn, command):
+    run = servecheck(command, churn, "-o", churn / "no" / "such" / "report.txt")
+
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    assert "internal error" not in run.stderr
+    assert "no/such' does not exist: create the folder" in run.stderr, run.stderr
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        ('"training": training_pipeline,', '"training": 42,', "registers 42 (an int) as the"),
+        ('"training": training_pipeline,', '"training": None,', "registers None as the"),
+        ("    return {", "    return None\n    return {", "returned None, not a dict"),
+    ],
+    ids=["int", "None-value", "None"],
+)
+def test_a_registry_value_that_is_not_a_pipeline_is_an_error_at_its_line(churn, old, new, says):
+    line = edit(churn, REGISTRY, old, new)
+    expected = line if "42" in new or "None," in new else line_of(churn, REGISTRY, "def register")
+
+    run = servecheck("check", churn)
+
+    assert_load_error(run, says, f"{REGISTRY}:{expected}", project=churn)
+
+
+def test_a_lone_surrogate_in_a_dataset_name_is_an_error_at_its_line(churn):
+    line = edit(churn, INFERENCE, '"params:threshold"', '"params:thr\\udcff"')
+
+    run = servecheck("check", churn, "-o", churn / "report.txt")  # UnicodeEncodeError before
+
+    assert_load_error(run, "lone surrogate", f"{INFERENCE}:{line}", project=churn)
+
+
+def test_a_lone_surrogate_escape_in_the_catalog_is_an_error_at_its_line(churn):
+    line = edit(churn, CATALOG, "scaler:\n", '"scaler\\udcff":\n')
+
+    run = servecheck("check", churn)  # "invalid YAML" at another line before
+
+    assert_load_error(
+        run, "invalid Unicode character escape", f"{CATALOG}:{line}", "lone surrogate"
+    )
+
+
+# 12. [tool.servecheck] and its tables must be tables.
+
+
+@pytest.mark.parametrize("value", ['""', "42", "[1]", '"strict"'])
+def test_tool_servecheck_that_is_not_a_table_is_an_error_at_its_line(churn, value):
+    line = edit(
+        churn, "pyproject.toml", "[tool.kedro]", f"[tool]\nservecheck = {value}\n\n[tool.kedro]"
+    )
+
+    run = servecheck("check", churn)
+
+    assert_load_error(run, "[tool.servecheck] must be a table", f"pyproject.toml:{line + 1}")
+
+
+@pytest.mark.parametrize(
+    ("table", "says"),
+    [
+        ("[tool.servecheck]\nrules = 3", "`rules` in [tool.servecheck] must be a table"),
+        ("[tool.servecheck.rules]\nartifact-missing = 3", "rules.artifact-missing] must be a"),
+        ("[tool.servecheck]\npipelines = 'x'", "`pipelines` in [tool.servecheck] must be a"),
+    ],
+    ids=["rules", "a-rule", "pipelines"],
+)
+def test_servecheck_tables_that_are_not_tables_are_errors_at_their_line(churn, table, says):
+    line = append(churn, "pyproject.toml", f"\n{table}\n")
+
+    run = servecheck("check", churn)
+
+    assert_load_error(run, says, f"pyproject.toml:{line + 2}")
+
+
+# 13. Load errors that say which file, which line and what is wrong.
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "offset", "says"),
+    [
+        (CATALOG, "\nscaler:\n  type: pickle.PickleDataset\n", 1, "Duplicate key 'scaler'"),
+        (CATALOG, "\n42:\n  type: pickle.PickleDataset\n", 1, "dataset name 42 in the catalog"),
+        (PARAMETERS, "\nthreshold: 0.7\n", 1, "Duplicate key 'threshold'"),
+    ],
+    ids=["duplicate-dataset", "integer-name", "duplicate-parameter"],
+)
+def test_a_bad_config_key_is_an_error_at_its_line(churn, file, text, offset, says):
+    line = append(churn, file, text) + offset
+
+    run = servecheck("check", churn)  # "<file>" or no file at all before
+
+    assert_load_error(run, says, f"{file}:{line}", project=churn)
+    assert "interpolation" not in run.stderr
+
+
+@pytest.mark.parametrize("file", [CATALOG, PARAMETERS])
+def test_a_config_file_that_is_a_list_is_an_error_naming_it(churn, file):
+    (churn / file).write_text("- a\n- b\n", encoding="utf-8")
+
+    run = servecheck("check", churn)
+
+    assert_load_error(run, "is a list, not a mapping", f"{file}:1", project=churn)
+    assert "interpolation" not in run.stderr
+
+
+@pytest.mark.parametrize("file", [CATALOG, "pyproject.toml"])
+def test_a_latin_1_byte_is_an_error_at_its_line(churn, file):
+    path = churn / file
+    data = path.read_bytes()
+    path.write_bytes(data + b"# caf\xe9\n")
+
+    run = servecheck("check", churn)  # "No Kedro project found" for pyproject.toml before
+
+    line = data.count(b"\n") + 1
+    assert_load_error(run, "is not UTF-8", "0xe9", f"{file}:{line}", "save the file as UTF-8")
+
+
+def test_package_name_that_is_not_a_string_is_an_error_at_its_line(churn):
+    line = edit(churn, "pyproject.toml", 'package_name = "churn"', "package_name = 42")
+
+    run = servecheck("check", churn)  # Kedro's "Unable to configure logger 42" before
+
+    assert_load_error(
+        run, "`package_name` in [tool.kedro] must be a string", f"pyproject.toml:{line}"
+    )
+    assert 'package_name = "churn"' in run.stderr  # the hint names the package under src/
+
+
+def test_config_loader_class_that_is_not_a_class_is_an_error_at_its_line(churn):
+    line = append(churn, SETTINGS, "CONFIG_LOADER_CLASS = 42\n")
+
+    run = servecheck("check", churn)  # Kedro's "'int' object has no attribute 'mro'" before
+
+    assert_load_error(run, "`CONFIG_LOADER_CLASS` in settings.py", f"{SETTINGS}:{line}")
+    assert "from kedro.config import OmegaConfigLoader" in run.stderr
+
+
+# 2. Kedro's error text that echoes a dataset's arguments is redacted.
+
+
+def test_a_secret_in_load_args_is_redacted_from_kedro_error_text(churn, tmp_path):
+    canary = "CANARY-0f3a9c"
+    append(churn, CATALOG, SERVED_INPUT + f"  load_args:\n    password: {canary}\n")
+
+    run = servecheck(  # read_csv() refuses `password`; Kedro's DatasetError shows load_args
+        "export",
+        churn,
+        "--pipeline",
+        "inference",
+        "--input",
+        "customers_to_score",
+        "--model-dir",
+        tmp_path / "m",
+        "--debug",
+    )
+
+    assert run.returncode == 2, run.stderr
+    assert "load_args={'password': '***'}" in run.stderr  # the canary itself before
+    assert canary not in run.stdout + run.stderr

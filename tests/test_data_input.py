@@ -4,7 +4,8 @@
   and the exported model, fed its rows, predicts what Kedro's own run predicts;
 - a data input its node annotates as a dict (fixtures/risk_profile) is SC103, and the node
   fails on the DataFrame MLflow hands the model;
-- a spark data input is SC105, naming what its nodes get, and export refuses it.
+- a spark data input where pyspark is not installed is SC105 (a warning naming what its nodes
+  get), and export refuses it (with pyspark: tests/test_spark.py).
 """
 
 from __future__ import annotations
@@ -25,12 +26,18 @@ from kedro_servecheck.analysis.annotations import read_as
 from kedro_servecheck.catalog.dataset_types import Loads
 from kedro_servecheck.lint.registry import RULES_BY_CODE
 
-from conftest import FIXTURES, edit, python, servecheck
+from conftest import FIXTURES, REPO, edit, python, servecheck
 from export_helpers import model_prediction, native_prediction, read_json
 
 SPACEFLIGHTS_INPUT = FIXTURES / "spaceflights/data/01_raw/new_shuttles.csv"
 PREDICT_NODE = "src/spaceflights/pipelines/inference/nodes.py"
 PREDICT_PIPELINE = "src/spaceflights/pipelines/inference/pipeline.py"
+WITHOUT_PYSPARK = {
+    "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(REPO / "tests/without_kedro_mlflow"), os.environ.get("PYTHONPATH")])
+    ),
+    "SERVECHECK_TEST_HIDE": "pyspark",
+}
 RISK_NODES = "src/risk_profile/pipelines/inference/nodes.py"
 RISK_PIPELINE = "src/risk_profile/pipelines/inference/pipeline.py"
 INFERENCE_JSON = ("--pipeline", "inference", "--format", "json")
@@ -259,11 +266,12 @@ def test_what_the_annotation_says_decides(project_copy, annotation, verdict):
 # A spark data input
 
 
-def test_a_spark_data_input_warns_what_its_node_gets_and_export_refuses_it(
+def test_without_pyspark_a_spark_data_input_warns_what_its_node_gets_and_export_refuses_it(
     one_output_spaceflights, tmp_path
 ):
-    """pyspark is not installed here, so the export cannot even read the data input: it
-    refuses before staging, with a message that says why (the model hands nodes pandas)."""
+    """With pyspark hidden (tests/without_kedro_mlflow, SERVECHECK_TEST_HIDE), the model could
+    not turn requests into spark DataFrames: SC105 warns what the node would get, and the export
+    refuses before staging, saying why. With pyspark, tests/test_spark.py exports one."""
     edit(
         one_output_spaceflights,
         "conf/base/catalog/raw.yml",
@@ -271,21 +279,27 @@ def test_a_spark_data_input_warns_what_its_node_gets_and_export_refuses_it(
         "new_shuttles:\n  type: spark.SparkDataset\n  file_format: csv\n",
     )
     run = servecheck(
-        "check", one_output_spaceflights, "--pipeline", "inference", "--format", "json"
-    )
+        "check", one_output_spaceflights, "--pipeline", "inference", "--format", "json",
+        env=WITHOUT_PYSPARK,
+    )  # fmt: skip
     assert run.returncode == 0, run.stdout
     (spark,) = _findings(run, "SC105")
     assert spark["severity"] == "warning"
     assert spark["location"] == {"path": "conf/base/catalog/raw.yml", "line": 16}
     assert (
-        "served, node 'preprocess_new_shuttles_node' gets a pandas DataFrame" in (spark["message"])
+        "and pyspark is not installed here: served, node 'preprocess_new_shuttles_node' gets a"
+        " pandas DataFrame" in (spark["message"])
     )
     model = tmp_path / "model"
     refused = servecheck(
-        "export", one_output_spaceflights, "--pipeline", "inference", "--model-dir", model
-    )
+        "export", one_output_spaceflights, "--pipeline", "inference", "--model-dir", model,
+        env=WITHOUT_PYSPARK,
+    )  # fmt: skip
     assert refused.returncode == 1
-    assert "its data input 'new_shuttles' is a spark DataFrame" in refused.stderr
+    assert (
+        "its data input 'new_shuttles' is a spark DataFrame, and pyspark is not installed here"
+        in refused.stderr
+    )
     assert "Traceback" not in refused.stderr
     assert not model.exists()
     assert not list(tmp_path.glob(".servecheck-export-*"))

@@ -1,9 +1,10 @@
 """The one export backend: an analysed, servable pipeline → a verified MLflow pyfunc model.
 
-Steps: stage artifacts, pin requirements, build the signature from a run on the input
-example, save (models-from-code), optionally log and register, verify in a fresh process,
-then move the model into place. Everything happens in a temp folder next to the target, so
-a failure leaves nothing behind and an existing model is only replaced with `force`.
+Steps: claim the target, start Spark (for a spark data input), stage artifacts, pin
+requirements, build the signature from a run on the input example, save (models-from-code),
+optionally log and register, verify in a fresh process, then move the model into place.
+Everything happens in a scratch folder next to the target, so a failure leaves nothing behind,
+and only an MLflow model is ever replaced, with `force` (target.py says what never is).
 """
 
 from __future__ import annotations
@@ -19,23 +20,38 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kedro_servecheck._version import __version__
 from kedro_servecheck.analysis.analysis import Analysis
-from kedro_servecheck.catalog.dataset_types import Loads
 from kedro_servecheck.errors import ExportBlocked, UsageError
+from kedro_servecheck.exporter.copying import CopyProgress
 from kedro_servecheck.exporter.example import input_example
 from kedro_servecheck.exporter.failures import explained
+from kedro_servecheck.exporter.machine_paths import MachinePaths, name_code_by_file_name
 from kedro_servecheck.exporter.native import run_natively
 from kedro_servecheck.exporter.requirements import Pin, model_code, pinned_requirements
+from kedro_servecheck.exporter.scratch import (
+    EXPORT_PREFIX,
+    VERIFY_PREFIX,
+    remove_stale,
+    scratch_folder,
+)
 from kedro_servecheck.exporter.served_code import ServedCode
 from kedro_servecheck.exporter.signature import model_signature
+from kedro_servecheck.exporter.spark import SparkOptions, spark_settings
 from kedro_servecheck.exporter.staging import (
     StagedArtifact,
     function_path,
     stage_serving,
     write_json,
+)
+from kedro_servecheck.exporter.target import (
+    Claim,
+    Protected,
+    check_target,
+    claimed,
+    move_into_place,
 )
 from kedro_servecheck.exporter.tracking import Tracking, log_model, tracking_for
 from kedro_servecheck.exporter.tracking import start as start_tracking
@@ -44,7 +60,11 @@ from kedro_servecheck.exporter.verify import compare, predict_in_fresh_process
 from kedro_servecheck.findings import Severity
 from kedro_servecheck.report import Report
 
+if TYPE_CHECKING:
+    from kedro_servecheck.exporter.runtime import ServedPipeline
+
 RUNTIME_FILE = "servecheck_model.py"
+_SAVED_SERVING = "artifacts/serving"  # where MLflow saves the "serving" artifact in a model
 _RUN_HINT = "fix that node, or pass a --sample of rows the pipeline can score"
 _LOAD_HINT = "export where the artifacts' packages are installed, as the model will serve"
 
@@ -65,7 +85,9 @@ class ExportOptions:
     pip_requirements: UserRequirements | None = None  # instead of the inferred requirements
     extra_pip_requirements: UserRequirements | None = None  # on top of them
     pin: Pin | None = None  # how the inferred requirements are pinned (None: exact)
+    spark: SparkOptions = field(default_factory=SparkOptions)
     progress: Callable[[str], None] = field(default=lambda step: None)
+    copying: CopyProgress = field(default=lambda dataset, done, total: None)  # bytes copied
 
     def __post_init__(self) -> None:
         if self.alias and not self.register:
@@ -135,14 +157,6 @@ def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) 
             "servecheck export needs mlflow, which is not installed here",
             hint="pip install 'kedro-servecheck[export]'",
         )
-    if analysis.data_input_is(Loads.SPARK):
-        raise ExportBlocked(
-            f"Cannot export '{analysis.name}': its data input '{data_input}' is a spark "
-            "DataFrame, and the exported model hands its nodes the pandas DataFrame MLflow "
-            "builds from each request (SC105)",
-            hint="serve a pipeline whose nodes read the data input as pandas (a transcoded "
-            f"'{data_input}@pandas' entry of the same file, or a first node that converts it)",
-        )
     tracking = None
     if options.logs:
         tracking = tracking_for(
@@ -153,19 +167,30 @@ def export_analysis(analysis: Analysis, report: Report, options: ExportOptions) 
             options.register,
             options.alias,
         )
-    target = options.model_dir.resolve() if options.model_dir else None
-    if target is not None and target.exists() and not options.force:
-        raise UsageError(
-            f"{options.model_dir} already exists",
-            hint="choose another --model-dir, or pass --force to replace it",
-        )
-    parent = target.parent if target else Path(tempfile.gettempdir())
-    parent.mkdir(parents=True, exist_ok=True)
-    with (
-        tempfile.TemporaryDirectory(prefix=".servecheck-export-", dir=parent) as stage,
-        _quiet_mlflow(),
-    ):
-        return _export(analysis, data_input, report, options, tracking, Path(stage), target)
+    protected = Protected.of(analysis)
+    given = options.model_dir
+    target = check_target(given, options.force, protected) if given else None
+    for prefix in (EXPORT_PREFIX, VERIFY_PREFIX):  # what killed exports left in the temp folder
+        remove_stale(Path(tempfile.gettempdir()), prefix)
+    with _workspace(given, target, options.force) as (stage, claim), _quiet_mlflow():
+        result = _export(analysis, data_input, report, options, tracking, stage, target)
+        if claim is not None:
+            move_into_place(stage / "model", claim, protected)
+        return result
+
+
+@contextlib.contextmanager
+def _workspace(
+    given: Path | None, target: Path | None, force: bool
+) -> Iterator[tuple[Path, Claim | None]]:
+    """The scratch folder the model is built in: the target's claim, or a temp folder for a
+    model that is only logged."""
+    if given is None or target is None:
+        with scratch_folder(EXPORT_PREFIX, Path(tempfile.gettempdir())) as stage:
+            yield stage, None
+    else:
+        with claimed(target, given, force) as claim:
+            yield claim.stage, claim
 
 
 def _export(
@@ -177,21 +202,24 @@ def _export(
     stage: Path,
     target: Path | None,
 ) -> ExportResult:
-    """Every step of the export, in the temp folder `stage`."""
-    import mlflow
-
+    """Every step of the export but the move into place, in the scratch folder `stage`."""
     from kedro_servecheck.exporter.runtime import ServedPipeline
 
     project = analysis.project
+    spark = spark_settings(analysis, data_input, options.spark)
     options.progress("stage artifacts")
     serving = stage / "serving"
-    artifacts = stage_serving(analysis, serving, project.credentials())
-    provenance = _provenance(analysis, artifacts)
+    artifacts = stage_serving(analysis, serving, project.credentials(), options.copying, spark)
+    provenance = _provenance(analysis, artifacts, spark)
     write_json(serving / "report.json", {"check": report.to_dict(), "provenance": provenance})
+    machine = MachinePaths.of(project.root, stage)
+    machine.scrub_file(serving / "report.json")
 
     options.progress("requirements")
     loaded_types = [spec.inner_type for spec in analysis.persisted_specs()]
     node_modules = [function_path(node).partition(":")[0] for node in analysis.pipeline.nodes]
+    if spark:  # the model turns each request into a spark DataFrame
+        node_modules.append("pyspark")
     code = model_code(
         project.package_dir, node_modules, loaded_types, [serving / a.path for a in artifacts]
     )
@@ -243,19 +271,25 @@ def _export(
     if tracking is not None:
         start_tracking(tracking)
     with _inside(stage), _env(MLFLOW_UV_AUTO_DETECT="false"):
-        mlflow.pyfunc.save_model(path="model", **save_args)
+        _save_model(Path("model"), serving.relative_to(stage), save_args)
         model_uri = None
         if tracking is not None:
             options.progress("log")
             model_uri = log_model(
                 tracking,
                 analysis.name,
-                save_args,
+                {**save_args, "artifacts": {"serving": f"model/{_SAVED_SERVING}"}},
                 analysis.frozen_parameters(),
                 _tags(provenance),
-                serving / "report.json",
+                stage / "model" / _SAVED_SERVING / "report.json",
             )
-    _scrub_absolute_paths(stage / "model", [stage, project.root])
+    carriers = machine.carriers(stage / "model")
+    if carriers:
+        warned.append(
+            f"{', '.join(carriers)} in the model hold(s) an absolute path of this machine "
+            "(the project's, or one in the home folder): the project's own code, values or "
+            "artifacts, copied as they are"
+        )
     written = (stage / "model/requirements.txt").read_text(encoding="utf-8").splitlines()
 
     verified = False
@@ -267,11 +301,9 @@ def _export(
         with explained(
             "Kedro's own run fails on the input example", nodes, project.root, _RUN_HINT
         ):
-            expected = run_natively(analysis, data_input, example)
+            expected = _run_natively(analysis, data_input, example, served)
         compare(prediction, expected)
         verified = True
-    if target is not None:
-        _move_into_place(stage / "model", target)
     held = [line.strip() for line in written if line.strip()]
     return ExportResult(analysis.name, target, model_uri, artifacts, held, verified, warned)
 
@@ -290,6 +322,34 @@ def _refuse_stubs(code: ServedCode, analysis: Analysis) -> None:
         )
 
 
+def _run_natively(analysis: Analysis, data_input: str, example: Any, served: ServedPipeline) -> Any:
+    """Kedro's own run on the example: for a spark data input, on a spark DataFrame of the
+    same rows (built as the model builds it), its spark output as pandas."""
+    spark = served.spark
+    if spark is None:
+        return run_natively(analysis, data_input, example)
+    return spark.to_pandas(run_natively(analysis, data_input, spark.to_spark(example)))
+
+
+def _save_model(model: Path, serving: Path, save_args: dict[str, Any]) -> None:
+    """`mlflow.pyfunc.save_model`, the copied artifacts moved in afterwards: MLflow would copy
+    them again, through the temp folder and with their holes filled."""
+    import mlflow
+    from mlflow.models import Model
+
+    data, held = serving / "data", serving.with_name("held-data")
+    if data.exists():
+        data.rename(held)
+    mlflow.pyfunc.save_model(path=str(model), **save_args)
+    saved = Model.load(str(model))
+    name_code_by_file_name(saved)
+    if held.exists():
+        held.rename(model / _SAVED_SERVING / "data")
+        if saved.model_size_bytes is not None:
+            saved.model_size_bytes += _size(model / _SAVED_SERVING / "data")
+    saved.save(str(model / "MLmodel"))
+
+
 def _tags(provenance: dict[str, Any]) -> dict[str, str]:
     """The provenance as MLflow tags; what is unknown (no git) is left out."""
     dirty = provenance["git_dirty"]
@@ -304,11 +364,15 @@ def _tags(provenance: dict[str, Any]) -> dict[str, str]:
     return {key: value for key, value in tags.items() if value is not None}
 
 
-def _provenance(analysis: Analysis, artifacts: list[StagedArtifact]) -> dict[str, Any]:
+def _provenance(
+    analysis: Analysis, artifacts: list[StagedArtifact], spark: dict[str, Any] | None
+) -> dict[str, Any]:
     from importlib import metadata
 
     sha, dirty = _git_state(analysis.project.root)
+    spark_session = {"spark": {key: spark[key] for key in ("master", "conf")}} if spark else {}
     return {
+        **spark_session,
         "pipeline": analysis.name,
         "package": analysis.project.package,
         "env": analysis.project.env,
@@ -340,30 +404,8 @@ def _git_state(root: Path) -> tuple[str | None, bool | None]:
     return sha, (bool(status) if status is not None and sha else None)
 
 
-def _scrub_absolute_paths(model: Path, roots: list[Path]) -> None:
-    """MLflow records source paths in MLmodel; keep the exporting machine's paths out."""
-    mlmodel = model / "MLmodel"
-    text = mlmodel.read_text(encoding="utf-8")
-    for root in roots:
-        text = text.replace(f"{root.resolve()}/", "").replace(str(root.resolve()), ".")
-    mlmodel.write_text(text, encoding="utf-8")
-
-
-def _move_into_place(model: Path, target: Path) -> None:
-    """Replace `target` by `model`; an existing target is only removed once the move worked."""
-    backup = None
-    if target.exists():
-        backup = target.with_name(f".{target.name}.servecheck-old")
-        shutil.rmtree(backup, ignore_errors=True)
-        target.rename(backup)
-    try:
-        model.rename(target)
-    except OSError:
-        if backup is not None:
-            backup.rename(target)
-        raise
-    if backup is not None:
-        shutil.rmtree(backup)
+def _size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
 @contextlib.contextmanager

@@ -4,7 +4,8 @@ What the model imports: the modules of the served node functions and the project
 they import (see `served_code`), the classes of the artifacts it loads and the packages their
 types need (kedro-datasets' extras read from its metadata, see `dataset_extras`), what a
 pickled artifact references (read from its opcodes, nothing unpickled) and what an MLflow model
-folder's flavours load it with (scikit-learn, skops…), plus mlflow, kedro, pandas and numpy.
+folder's flavours load it with (scikit-learn, skops…), plus mlflow, kedro, pandas and numpy
+(and pyspark for a spark data input, which the model turns each request into).
 Import names map to the installed distributions with `importlib.metadata`, pinned to the
 versions installed here, which the export runs and verifies with. The project's own
 distribution is never listed: its code travels with the model.

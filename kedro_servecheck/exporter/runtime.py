@@ -9,6 +9,11 @@ no catalog copy, and no state shared between calls, so concurrent calls are safe
 a copy of the request's data, as Kedro's MemoryDataset would hand it. A call keeps each value
 only until the last node that reads it has run. Parameters are frozen at export; a
 request may override any of them for that call only.
+
+When the data input loads a spark DataFrame (`pipeline.json` has a `spark` entry), a local
+SparkSession is created once at load, with the master and config chosen at export; each
+request becomes a spark DataFrame of the input schema, and a spark output goes back to
+pandas. Only such a model imports pyspark.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ class ServedPipeline(PythonModel):
         spec = _read(serving / "pipeline.json")
         self.data_input = _untranscoded(spec["data_input"])
         self.output = _untranscoded(spec["output"])
+        # Before the artifacts: a spark dataset among them uses the session made here.
+        self.spark = SparkInput(spec["spark"]) if spec.get("spark") else None
         self.steps = _steps([_node(entry) for entry in spec["nodes"]], self.output)
         self.parameters: dict[str, Any] = _read(serving / "parameters.yml")
         self.artifacts = {
@@ -59,14 +66,60 @@ class ServedPipeline(PythonModel):
         for key, frozen in self.parameters.items():
             values[f"params:{key}"] = overrides.get(key, frozen)
         # A copy, as Kedro's MemoryDataset hands a DataFrame or an array to a node: a node that
-        # changes its input in place (`df["x"] = …`) leaves the caller's data as it was.
-        values[self.data_input] = copy.deepcopy(data)
+        # changes its input in place (`df["x"] = …`) leaves the caller's data as it was. A
+        # spark DataFrame is built anew from the request (and cannot be changed in place).
+        spark = self.spark
+        values[self.data_input] = spark.to_spark(data) if spark else copy.deepcopy(data)
         for node, inputs, outputs, released in self.steps:
             for name, value in node.run({name: values[key] for name, key in inputs}).items():
                 values[outputs[name]] = value
             for key in released:
                 del values[key]
-        return values[self.output]
+        output = values[self.output]
+        return spark.to_pandas(output) if spark else output
+
+
+class SparkInput:
+    """The spark side of a model whose data input is a spark DataFrame.
+
+    `settings` (from `pipeline.json`): the session's `master` and `conf`, and the data input's
+    `schema` (Spark's JSON form) when it was known at export.
+    """
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        from pyspark.sql import DataFrame, SparkSession
+        from pyspark.sql.types import StructType
+
+        builder = SparkSession.builder.master(settings["master"])
+        for key, value in settings["conf"].items():
+            builder = builder.config(key, value)
+        self.session = builder.getOrCreate()
+        self.frame_type = DataFrame
+        schema = settings.get("schema")
+        self.schema = StructType.fromJson(schema) if schema else None
+
+    def to_spark(self, data: Any) -> Any:
+        """A spark DataFrame of the rows of `data` (pandas), with the input schema's types.
+
+        Spark infers each column's type from pandas, then casts it to the type the data input
+        has when Kedro loads it: a CSV Spark reads without `inferSchema` is all strings, say.
+        Columns of the schema the request lacks (optional ones) are left out.
+        """
+        frame = self.session.createDataFrame(data)
+        if self.schema is None:
+            return frame
+        sent = set(frame.columns)
+        return frame.select(
+            *(
+                frame[f.name].cast(f.dataType).alias(f.name)
+                for f in self.schema.fields
+                if f.name in sent
+            )
+        )
+
+    def to_pandas(self, output: Any) -> Any:
+        """The output as a served model returns it: a spark DataFrame becomes pandas."""
+        return output.toPandas() if isinstance(output, self.frame_type) else output
 
 
 class _Step(NamedTuple):

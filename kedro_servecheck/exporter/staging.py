@@ -1,8 +1,9 @@
 """Stage what the served model needs: the pipeline, its artifacts, catalog and parameters.
 
 Everything lands in one `serving/` folder that becomes the model's single MLflow artifact:
-`pipeline.json`, `catalog.yml` (the artifacts' catalog entries re-pointed at the copies, no
-credentials), `parameters.yml` (frozen values), `data/` (the copied files) and `report.json`.
+`pipeline.json` (with the `spark` settings of a spark data input), `catalog.yml` (the
+artifacts' catalog entries re-pointed at the copies, no credentials), `parameters.yml` (frozen
+values), `data/` (the copied files) and `report.json`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -22,6 +22,7 @@ from kedro_servecheck.analysis.analysis import Analysis
 from kedro_servecheck.catalog.artifact_paths import refuse_unsafe
 from kedro_servecheck.catalog.resolve import DatasetSpec, display_path
 from kedro_servecheck.errors import ExportError
+from kedro_servecheck.exporter.copying import CopyProgress, copy_artifact
 
 # Never written into the model: secrets (credentials, the filesystem's and the saver's
 # options), and what means nothing for a local copy that is only loaded.
@@ -47,30 +48,39 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def stage_serving(
-    analysis: Analysis, serving: Path, credentials: dict[str, Any]
+    analysis: Analysis,
+    serving: Path,
+    credentials: dict[str, Any],
+    progress: CopyProgress,
+    spark: dict[str, Any] | None = None,
 ) -> list[StagedArtifact]:
-    """Write the serving folder for `analysis`; return the artifacts it copied."""
+    """Write the serving folder for `analysis`; return the artifacts it copied (`progress`
+    hears how far each local copy has got)."""
     serving.mkdir(parents=True)
     staged, catalog = [], {}
     for spec in analysis.persisted_specs():
         refuse_unsafe(spec, analysis.project)  # even when the check did not run SC211
-        artifact, entry = _stage_artifact(spec, serving, analysis.project.root, credentials)
+        artifact, entry = _stage_artifact(
+            spec, serving, analysis.project.root, credentials, progress
+        )
         staged.append(artifact)
         catalog[spec.name] = entry
     write_json(serving / "catalog.yml", catalog)
     write_json(serving / "parameters.yml", analysis.frozen_parameters())
-    write_json(serving / "pipeline.json", pipeline_spec(analysis))
+    write_json(serving / "pipeline.json", pipeline_spec(analysis, spark))
     return staged
 
 
-def pipeline_spec(analysis: Analysis) -> dict[str, Any]:
-    """The nodes (function by import path), the data input and the output.
+def pipeline_spec(analysis: Analysis, spark: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The nodes (function by import path), the data input and the output; `spark`, the
+    SparkSession settings and input schema of a spark data input (`exporter/spark.py`).
 
     A node's inputs and outputs are written as it was built (a list, or a dict of argument
     names): Kedro keeps that form only in `Node._inputs` / `_outputs`, and the model
     rebuilds each node from it.
     """
     return {
+        **({"spark": spark} if spark else {}),
         "pipeline": analysis.name,
         "data_input": analysis.data_input,
         "output": analysis.outputs[0],
@@ -92,7 +102,11 @@ def function_path(node: Node) -> str:
 
 
 def _stage_artifact(
-    spec: DatasetSpec, serving: Path, root: Path, credentials: dict[str, Any]
+    spec: DatasetSpec,
+    serving: Path,
+    root: Path,
+    credentials: dict[str, Any],
+    progress: CopyProgress,
 ) -> tuple[StagedArtifact, dict[str, Any]]:
     """Copy (or fetch) one artifact into `serving/data/`; its catalog entry, re-pointed."""
     if spec.filepath is None:
@@ -109,8 +123,9 @@ def _stage_artifact(
     relative = PurePosixPath("data", _safe(spec.name), name)
     target = serving / relative
     target.parent.mkdir(parents=True, exist_ok=True)
+    shown = display_path(spec, root) or spec.filepath
     if source is not None:
-        _copy(source, target)
+        _copy(spec.name, shown, source, target, progress)
     else:
         _fetch(spec, target, credentials)
     entry = {key: value for key, value in inner.items() if key not in _DROPPED_KEYS}
@@ -120,16 +135,18 @@ def _stage_artifact(
         }
     entry["type"] = spec.inner_type.full
     entry[path_key] = relative.as_posix()
-    shown = display_path(spec, root) or spec.filepath
     artifact = StagedArtifact(spec.name, shown, relative.as_posix(), spec.version, sha256(target))
     return artifact, entry
 
 
-def _copy(source: Path, target: Path) -> None:
-    if source.is_dir():
-        shutil.copytree(source, target)
-    else:
-        shutil.copy2(source, target)
+def _copy(name: str, shown: str, source: Path, target: Path, progress: CopyProgress) -> None:
+    try:
+        copy_artifact(name, source, target, progress)
+    except OSError as exc:  # unreadable, or no room left for the copy
+        raise ExportError(
+            f"Cannot copy '{name}' ({shown}) into the model: {exc.strerror or exc}",
+            hint="check that the artifact can be read, and that the model's folder has room for it",
+        ) from exc
 
 
 def _fetch(spec: DatasetSpec, target: Path, credentials: dict[str, Any]) -> None:

@@ -15,12 +15,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlparse
 
 from kedro.config import MissingConfigException
 
 from kedro_servecheck.errors import ExportError, UsageError
+from kedro_servecheck.exporter.machine_paths import name_code_by_file_name
 from kedro_servecheck.load.project import Project
 
 MLFLOW_YML_PATTERNS = ["mlflow*", "mlflow*/**", "**/mlflow*"]  # kedro-mlflow's own
@@ -99,6 +101,7 @@ def log_model(
     """
     import mlflow
     from mlflow.exceptions import MlflowException
+    from mlflow.models import Model
 
     try:
         if tracking.experiment:
@@ -107,8 +110,13 @@ def log_model(
             mlflow.log_params(_run_params(parameters))
             mlflow.set_tags(dict(tags))
             mlflow.log_artifact(str(report_file), artifact_path="servecheck")
-            info = mlflow.pyfunc.log_model(
-                name=name, registered_model_name=tracking.register, tags=dict(tags), **save_args
+            info = Model.log(
+                artifact_path=None,
+                flavor=_pyfunc_naming_code_by_file(),
+                name=name,
+                registered_model_name=tracking.register,
+                tags=dict(tags),
+                **save_args,
             )
         if tracking.register and tracking.alias:
             mlflow.MlflowClient().set_registered_model_alias(
@@ -120,6 +128,19 @@ def log_model(
             hint="check the tracking URI and that the server is reachable",
         ) from exc
     return str(info.model_uri)
+
+
+def _pyfunc_naming_code_by_file() -> Any:
+    """`mlflow.pyfunc` as the flavor that saves the logged model, but its MLmodel names the
+    model's code file by name, not by the path of the export's scratch folder."""
+    import mlflow
+
+    def save_model(path: str, mlflow_model: Any, **kwargs: Any) -> None:
+        mlflow.pyfunc.save_model(path=path, mlflow_model=mlflow_model, **kwargs)
+        name_code_by_file_name(mlflow_model)
+        mlflow_model.save(os.path.join(path, "MLmodel"))
+
+    return SimpleNamespace(__name__="mlflow.pyfunc", save_model=save_model)
 
 
 def start(tracking: Tracking) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from kedro_servecheck.errors import VerificationError
 from kedro_servecheck.exporter.compare import differences
+from kedro_servecheck.exporter.scratch import VERIFY_PREFIX, scratch_folder
 
 _DIFF_LINES = 5  # differences shown when a prediction does not match
 _PREDICT_SCRIPT = """
@@ -38,8 +39,8 @@ def predict_in_fresh_process(
     model_dir: Path, data: Any, params: dict[str, Any] | None, project_source: Path
 ) -> Any:
     """The model's prediction, made by a new interpreter that cannot see the project."""
-    with tempfile.TemporaryDirectory(prefix="servecheck-verify-") as scratch:
-        example, result = Path(scratch, "example.pkl"), Path(scratch, "result.pkl")
+    with scratch_folder(VERIFY_PREFIX, Path(tempfile.gettempdir())) as scratch:
+        example, result = scratch / "example.pkl", scratch / "result.pkl"
         with example.open("wb") as stream:
             pickle.dump((data, params), stream)
         completed = subprocess.run(

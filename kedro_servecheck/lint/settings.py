@@ -334,14 +334,10 @@ class _FileSettings:
 
     def pipelines(self) -> dict[str, PipelineTable]:
         """`[tool.servecheck.pipelines.<name>]`: the data input and output of each pipeline."""
-        tables = self._table.get("pipelines", {})
-        if not _is_tables(tables):
-            raise UsageError(
-                "[tool.servecheck] `pipelines` must be a table of tables",
-                where=self._where(key="pipelines"),
-                hint='write [tool.servecheck.pipelines.inference] with input = "…" and'
-                ' output = "…"',
-            )
+        tables = self._tables(
+            "pipelines",
+            'write [tool.servecheck.pipelines.inference] with input = "…" and output = "…"',
+        )
         for name, table in tables.items():
             for key, value in table.items():
                 fits = _is_strings(value) if key == "frozen" else isinstance(value, str)
@@ -363,14 +359,29 @@ class _FileSettings:
             for name, table in tables.items()
         }
 
+    def _tables(self, key: str, hint: str) -> dict[str, dict[str, Any]]:
+        """`[tool.servecheck.<key>]`, a table of tables ({} when absent)."""
+        tables = self._table.get(key, {})
+        if not isinstance(tables, dict):
+            raise UsageError(
+                f"`{key}` in [tool.servecheck] must be a table of tables, not {tables!r:.60}",
+                where=self._where(key=key),
+                hint=hint,
+            )
+        for name, table in tables.items():
+            if not isinstance(table, dict):
+                found = self._lines.locate(key, key=name)
+                raise UsageError(
+                    f"[tool.servecheck.{key}.{name}] must be a table, not {table!r:.60}",
+                    where=str(found) if found else self._where(key=key),
+                    hint=hint,
+                )
+        return tables
+
     def rule_options(self) -> dict[str, dict[str, Any]]:
         """`[tool.servecheck.rules.<rule-name>]`: rule code -> the options set for it."""
-        tables = self._table.get("rules", {})
-        _expect(
-            _is_tables(tables),
-            "`rules` in [tool.servecheck] must be a table of tables, one per rule name",
-            self._where(key="rules"),
-            "[tool.servecheck.rules.<rule-name>] with the rule's options",
+        tables = self._tables(
+            "rules", "write [tool.servecheck.rules.<rule-name>] with the rule's options"
         )
         chosen = {}
         for name, table in tables.items():
@@ -427,10 +438,6 @@ def _unknown_key(key: str, table: str, known: Iterable[str], where: str) -> Usag
 def _expect(ok: bool, what: str, where: str, example: str) -> None:
     if not ok:
         raise UsageError(what, where=where, hint=f"for example: {example}")
-
-
-def _is_tables(value: Any) -> bool:
-    return isinstance(value, dict) and all(isinstance(table, dict) for table in value.values())
 
 
 def _is_strings(value: Any) -> bool:

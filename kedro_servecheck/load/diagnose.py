@@ -1,8 +1,9 @@
 """Explain what failed in the project's own files: its code, its YAML.
 
 An exception raised while importing the project's code is shown at the project's line (not
-Kedro's or Python's), with a hint that fits it; a YAML error names the file and the line of
-the problem as PyYAML reports it.
+Kedro's or Python's), with a hint that fits it. Kedro's config loader names neither the file
+nor the line of most problems (a duplicate key, a byte that is not UTF-8, a list where a
+mapping belongs): when it fails, its files are read again here to say which and where.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import yaml
@@ -19,6 +20,18 @@ from kedro_servecheck.errors import ProjectLoadError
 from kedro_servecheck.findings import Location
 from kedro_servecheck.load.installed import is_installed
 from kedro_servecheck.load.locations import relative_path
+
+# the YAML parser of OmegaConf, so of Kedro's loader (libyaml refuses a lone surrogate escape)
+_KEDRO_YAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STRING = "tag:yaml.org,2002:str"
+_UNICODE_HINT = (
+    "a \\uXXXX escape must name a character, not half of one (D800-DFFF, a lone surrogate):"
+    " write the character itself, or its \\UXXXXXXXX escape"
+)
+_MAPPING_HINTS = {
+    "catalog": "write one entry per dataset: `name:` then its `type:` and `filepath:`",
+    "parameters": "write `name: value` lines (a list goes under a name: `name: [1, 2]`)",
+}
 
 
 def user_code_error(
@@ -62,6 +75,24 @@ def user_code_error(
     )
 
 
+def exit_error(what: str | None, exc: SystemExit, root: Path | None) -> ProjectLoadError:
+    """Explain the project's code calling `sys.exit()` (or raising SystemExit) while servecheck
+    runs it: an error at the line that exits, whatever the exit code (0 must not pass a gate).
+    `root` is None when no project is loaded yet: the line is then the one that raised."""
+    code = "" if exc.code is None else repr(exc.code)
+    where = user_frame(exc, root) if root else None
+    if where is None:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = Location(frames[-1].filename, frames[-1].lineno or 0) if frames else None
+    exits = f"the project's code exits with sys.exit({code})"
+    return ProjectLoadError(
+        f"{what}: {exits}" if what else exits[0].upper() + exits[1:],
+        where=str(where) if where else None,
+        hint="the project's code must not exit while Kedro imports it or runs its nodes: raise"
+        ' an exception instead, or keep sys.exit() under `if __name__ == "__main__":`',
+    )
+
+
 def _missing_module_hint(name: str, root: Path) -> str:
     top = name.partition(".")[0]
     if not is_installed(top):
@@ -79,28 +110,112 @@ def _missing_module_hint(name: str, root: Path) -> str:
     )
 
 
-def yaml_error(exc: yaml.YAMLError, key: str, root: Path) -> ProjectLoadError:
-    """Name the malformed file and the line of the problem, as PyYAML reports it."""
-    found = re.search(r"file (.+?), unable to read line (\d+)", str(exc))
-    if not found:
-        return ProjectLoadError(f"Malformed {key} configuration: {exc}")
-    path, line, problem = Path(found.group(1)), int(found.group(2)), "invalid YAML"
+def config_file_error(key: str, files: Iterable[Path], root: Path) -> ProjectLoadError | None:
+    """The first problem of the `key` config `files` that Kedro's config loader fails on, at
+    its line: a file that is not UTF-8, malformed YAML, a duplicate key, a file that is not a
+    mapping, a dataset name that is not a string. None when they have none of these."""
+    for path in files:
+        error = not_utf8_error(path, root) or _yaml_error(key, path, root)
+        if error:
+            return error
+    return None
+
+
+def _yaml_error(key: str, path: Path, root: Path) -> ProjectLoadError | None:
+    shown = relative_path(path, root)
     try:
-        yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.MarkedYAMLError as parsed:
-        mark = parsed.problem_mark or parsed.context_mark
-        line = mark.line + 1 if mark else line
-        problem = parsed.problem or parsed.context or problem
-        opened = parsed.context_mark
-        if parsed.context and opened and opened.line + 1 != line:
-            problem += f" ({parsed.context} started at line {opened.line + 1})"
-    except (yaml.YAMLError, OSError):
-        pass
-    return ProjectLoadError(
-        f"Malformed YAML in the {key} configuration: {problem}",
-        where=f"{relative_path(path, root)}:{line}",
-        hint="fix the YAML syntax at that line (indentation, quotes, brackets)",
-    )
+        document = yaml.compose(path.read_text(encoding="utf-8"), Loader=_KEDRO_YAML)
+    except OSError:
+        return None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        opened = exc.context_mark
+        if exc.context and opened and mark and opened.line != mark.line:
+            problem += f" ({exc.context} started at line {opened.line + 1})"
+        return ProjectLoadError(
+            f"Malformed YAML in the {key} configuration: {problem}",
+            where=f"{shown}:{mark.line + 1}" if mark else shown,
+            hint=_UNICODE_HINT
+            if "Unicode" in problem
+            else "fix the YAML syntax at that line (indentation, quotes, brackets)",
+        )
+    if document is None:  # an empty file: Kedro reads nothing from it
+        return None
+    if not isinstance(document, yaml.MappingNode):
+        kind = "a list" if isinstance(document, yaml.SequenceNode) else "a single value"
+        return ProjectLoadError(
+            f"The {key} configuration in {path.name} is {kind}, not a mapping",
+            where=f"{shown}:{document.start_mark.line + 1}",
+            hint=_MAPPING_HINTS.get(key, "write `name: value` lines"),
+        )
+    return _key_error(document, key, shown, top=True)
+
+
+def _key_error(
+    mapping: yaml.MappingNode, key: str, shown: str, top: bool
+) -> ProjectLoadError | None:
+    """A duplicate key in `mapping` or a mapping inside it (YAML forbids them, and Kedro's
+    loader refuses them), or a dataset name that is not a string."""
+    seen: dict[object, int] = {}
+    for key_node, value_node in mapping.value:
+        line = key_node.start_mark.line + 1
+        name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if name is None or name == "<<":  # a complex key, a merge: not Kedro's concern
+            continue
+        if name in seen:
+            return ProjectLoadError(
+                f"Duplicate key '{name}' in the {key} configuration (first at line {seen[name]})",
+                where=f"{shown}:{line}",
+                hint="remove one of the two, or rename it: YAML keeps no duplicate keys",
+            )
+        seen[name] = line
+        if top and key == "catalog" and key_node.tag != _STRING:
+            return ProjectLoadError(
+                f"The dataset name {name} in the catalog is not a string",
+                where=f"{shown}:{line}",
+                hint=f'quote it: "{name}":',
+            )
+        if isinstance(value_node, yaml.MappingNode):
+            error = _key_error(value_node, key, shown, top=False)
+            if error:
+                return error
+    return None
+
+
+def not_utf8_error(path: Path, root: Path) -> ProjectLoadError | None:
+    """A file that is not UTF-8 text, at the line of its first byte that is not; None when it
+    is (or cannot be read: the caller says why)."""
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8")
+    except OSError:
+        return None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        latin1 = data[exc.start : exc.start + 1].decode("latin-1")
+        return ProjectLoadError(
+            f"{path.name} is not UTF-8 text: the byte 0x{data[exc.start]:02x} at line {line},"
+            f" column {column} is not UTF-8 (in Latin-1 it is {latin1!r})",
+            where=f"{relative_path(path, root)}:{line}",
+            hint="save the file as UTF-8 (Kedro reads pyproject.toml and its config files"
+            " as UTF-8)",
+        )
+    return None
+
+
+def described(value: object) -> str:
+    """`None`, `42 (an int)`, `a list`: what a value of the project's is, short."""
+    if value is None:
+        return "None"
+    if isinstance(value, type):
+        return f"the class {value.__module__}.{value.__qualname__}"
+    kind = type(value).__name__
+    article = "an" if kind[0].lower() in "aeiou" else "a"
+    if isinstance(value, (bool, int, float, str)):
+        return f"{value!r:.60} ({article} {kind})"
+    return f"{article} {kind}"
 
 
 def cause_chain(exc: BaseException) -> list[BaseException]:

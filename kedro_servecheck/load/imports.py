@@ -20,7 +20,13 @@ from typing import TypeVar
 from kedro_servecheck.errors import KedroMlflowPipelineMLError
 from kedro_servecheck.findings import Location
 from kedro_servecheck.load import kedro_mlflow_stand_in
-from kedro_servecheck.load.diagnose import cause_chain, is_inside, user_code_error, user_frame
+from kedro_servecheck.load.diagnose import (
+    cause_chain,
+    exit_error,
+    is_inside,
+    user_code_error,
+    user_frame,
+)
 from kedro_servecheck.load.installed import is_installed
 from kedro_servecheck.load.stubs import StubFinder
 
@@ -47,15 +53,18 @@ class ProjectImports:
         for each missing third-party package when stubs are allowed.
 
         Raises:
-            ProjectLoadError: `action` failed (`what` failed), at the project's line.
+            ProjectLoadError: `action` failed (`what` failed), or the project's code called
+                `sys.exit()`, at the project's line.
         """
         while True:
             try:
                 return action()
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:  # SystemExit: the project's code exits
                 cause = cause_chain(exc)[-1]
                 missing = self._missing_package(cause)
                 if missing is None or len(self.stubbed) + len(self.stood_in) == MAX_STUBBED:
+                    if isinstance(exc, SystemExit):
+                        raise exit_error(what, exc, self.root) from exc
                     suspects = self.stubbed if _refused_by_stand_in(exc) else self.all_stood_in
                     raise user_code_error(what, exc, self.root, suspects) from exc
                 self._finder.add(missing, STAND_INS.get(missing))

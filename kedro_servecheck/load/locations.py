@@ -1,17 +1,19 @@
-"""Where things are declared: config keys, Python functions, `[tool.servecheck]` keys.
+"""Where things are declared: config keys, Python functions and literals, `[tool.…]` keys.
 
 Kedro's config loader merges the YAML files of the base and run environments into plain
 dicts and forgets where a key came from. Findings must point at a line, so this module reads
 the same files again (by the loader's own glob patterns) and records the line of every key.
-Node functions are located by their code object, settings by reading pyproject.toml's lines.
+Node functions are located by their code object, literals and settings by parsing the
+project's modules, `[tool.…]` keys by reading pyproject.toml's lines.
 """
 
 from __future__ import annotations
 
+import ast
 import inspect
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,17 +128,56 @@ def function_location(func: Callable[..., Any], root: Path) -> Location | None:
     return Location(relative_path(Path(path), root), code.co_firstlineno)
 
 
+def literal_location(
+    files: Iterable[Path], root: Path, matches: Callable[[object], bool]
+) -> Location | None:
+    """The first literal (a string, a number…) of the Python `files` that `matches`."""
+    for path in files:
+        try:
+            tree = ast.parse(path.read_bytes(), filename=str(path))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        lines = [
+            node.lineno
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and matches(node.value)
+        ]
+        if lines:
+            return Location(relative_path(path, root), min(lines))
+    return None
+
+
+def assignment_location(path: Path, root: Path, name: str) -> Location | None:
+    """The line of the last module-level assignment to `name` in the Python file `path`."""
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    lines = [
+        node.lineno
+        for node in tree.body
+        if isinstance(node, (ast.Assign, ast.AnnAssign))
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name) and target.id == name
+    ]
+    return Location(relative_path(path, root), lines[-1]) if lines else None
+
+
 class PyprojectLines:
-    """The lines of `[tool.servecheck…]` tables and keys in a project's pyproject.toml."""
+    """The lines of `[tool.<tool>…]` tables and keys in a project's pyproject.toml
+    (`[tool.servecheck…]` unless told)."""
 
     def __init__(self, root: Path):
         path = root / "pyproject.toml"
         self._lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
 
-    def locate(self, *table: str, key: str | None = None, index: int = 0) -> Location | None:
-        """The line of `key` in the `index`-th `[tool.servecheck.<table…>]` table, else of that
-        table, else None. A table is matched by its header, `[…]` or `[[…]]`."""
-        header = ".".join(("tool", "servecheck", *table))
+    def locate(
+        self, *table: str, key: str | None = None, index: int = 0, tool: str = "servecheck"
+    ) -> Location | None:
+        """The line of `key` in the `index`-th `[tool.<tool>.<table…>]` table, else of that
+        table, else None. A table is matched by its header, `[…]` or `[[…]]`; `tool=""` is
+        the `[tool]` table itself."""
+        header = ".".join(("tool", *filter(None, (tool, *table))))
         seen, inside, table_line = 0, False, None
         for number, line in enumerate(self._lines, 1):
             text = line.strip()
@@ -149,7 +190,9 @@ class PyprojectLines:
                 return Location("pyproject.toml", number)
         return Location("pyproject.toml", table_line) if table_line else None
 
-    def where(self, *table: str, key: str | None = None, index: int = 0) -> str:
+    def where(
+        self, *table: str, key: str | None = None, index: int = 0, tool: str = "servecheck"
+    ) -> str:
         """`pyproject.toml:LINE` for an error message, or `pyproject.toml` when not found."""
-        found = self.locate(*table, key=key, index=index)
+        found = self.locate(*table, key=key, index=index, tool=tool)
         return str(found) if found else "pyproject.toml"

@@ -20,21 +20,18 @@ from typing import Any
 
 import yaml
 from kedro.config import AbstractConfigLoader, MissingConfigException
-from kedro.framework.startup import ProjectMetadata, _get_project_metadata, bootstrap_project
+from kedro.framework.startup import bootstrap_project
 from kedro.pipeline import Pipeline
-from kedro.utils import is_kedro_project
 
 from kedro_servecheck.errors import ProjectLoadError, UsageError
 from kedro_servecheck.findings import Location
-from kedro_servecheck.load.diagnose import yaml_error
+from kedro_servecheck.load.diagnose import config_file_error
 from kedro_servecheck.load.imports import ProjectImports
 from kedro_servecheck.load.locations import ConfLocations, PyprojectLines, relative_path
+from kedro_servecheck.load.project_settings import settings_error
+from kedro_servecheck.load.pyproject import find_project_root, project_metadata, servecheck_table
 from kedro_servecheck.load.registry_import import RegisteredPipelines, registry_location
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # Python 3.10
-    import tomli as tomllib
+from kedro_servecheck.redaction import remember_config, remember_credentials
 
 _DEFAULT_PATTERNS = {
     "catalog": ["catalog*", "catalog*/**", "**/catalog*"],
@@ -67,14 +64,16 @@ class Project:
 
     def credentials(self) -> dict[str, Any]:
         """The real credentials, read as Kedro reads them (export and native runs only; the
-        check never reads them). A config loader with nothing loaded yet is falsy: compare
-        it with None."""
+        check never reads them), each value then kept out of error messages (`redaction`).
+        A config loader with nothing loaded yet is falsy: compare it with None."""
         if self.config_loader is None:
             return {}
         try:
-            return dict(self.config_loader["credentials"])
+            credentials = dict(self.config_loader["credentials"])
         except MissingConfigException:
             return {}
+        remember_credentials(credentials)
+        return credentials
 
     @property
     def package_dir(self) -> Path:
@@ -92,18 +91,9 @@ class Project:
         return PyprojectLines(self.root)
 
 
-def find_project_root(path: Path) -> Path:
-    """The nearest folder at or above `path` whose pyproject.toml has a `[tool.kedro]` table."""
-    path = Path(path).resolve()
-    if not path.exists():
-        raise ProjectLoadError(f"{path} does not exist", hint="pass the path of a Kedro project")
-    for candidate in (path, *path.parents):
-        if is_kedro_project(candidate):
-            return candidate
-    raise ProjectLoadError(
-        f"No Kedro project found at {path} or in a folder above it",
-        hint="pass the folder whose pyproject.toml has a [tool.kedro] table",
-    )
+def loaded_root() -> Path | None:
+    """The root of the project this process loaded (one project a process), if any."""
+    return _loaded_root
 
 
 def load_project(
@@ -146,10 +136,19 @@ def _load(
             f"servecheck already loaded {_loaded_root} in this process",
             hint="Kedro caches a project's package: check each project in its own process",
         )
-    table = _servecheck_table(root)
-    metadata = _metadata(root)
+    table = servecheck_table(root)
+    metadata = project_metadata(root)
     imports = ProjectImports(root, metadata.package_name, _stubs_allowed(root, table, stub_missing))
-    imports.run(lambda: _configure(root), "Cannot load the project settings")
+    try:
+        imports.run(lambda: _configure(root), "Cannot load the project settings")
+    except ProjectLoadError as exc:  # Kedro's validators fail on a setting of the wrong type
+        wrong = settings_error(root, metadata.package_name)
+        if wrong is None:
+            raise
+        raise wrong from exc
+    error = settings_error(root, metadata.package_name)  # what Kedro checks only when used
+    if error:
+        raise error
     _loaded_root = root
 
     from kedro.framework.project import settings  # configured by bootstrap_project
@@ -176,6 +175,8 @@ def _load(
     parameter_locations = ConfLocations.scan(root, conf_source, envs, patterns["parameters"])
     catalog_config = _read_config(loader, "catalog", root, catalog_locations)
     parameters = _read_config(loader, "parameters", root, parameter_locations)
+    remember_config(catalog_config)  # the secrets Kedro's errors may echo (load_args…)
+    remember_config(parameters)
     return Project(
         root=root,
         package=metadata.package_name,
@@ -215,35 +216,6 @@ def _configure(root: Path) -> None:
     validate_settings()
 
 
-def _metadata(root: Path) -> ProjectMetadata:
-    """The `[tool.kedro]` table, or why servecheck cannot load this project."""
-    try:
-        return _get_project_metadata(root)
-    except ValueError as exc:
-        if "does not match" in str(exc):
-            found = re.search(r"version ([\w.]+) does not match", str(exc))
-            raise _other_kedro(found.group(1) if found else "another version") from exc
-        raise ProjectLoadError(
-            f"Invalid [tool.kedro] table: {exc}", where="pyproject.toml"
-        ) from exc
-    except Exception as exc:
-        old = _kedro_table(root).get("project_version")  # Kedro 0.18 and before
-        if "kedro_init_version" in str(exc) and old:
-            raise _other_kedro(str(old)) from exc
-        raise ProjectLoadError(
-            f"Invalid [tool.kedro] table: {exc}", where="pyproject.toml"
-        ) from exc
-
-
-def _other_kedro(version: str) -> ProjectLoadError:
-    return ProjectLoadError(
-        f"This project was made with Kedro {version} and this environment has Kedro"
-        f" {_kedro_version()}: servecheck needs a Kedro 1.x project",
-        where="pyproject.toml",
-        hint="migrate the project to Kedro 1.x and update `kedro_init_version`",
-    )
-
-
 def _choose_env(
     conf_source: Path, root: Path, env: str | None, base: str, default: str | None
 ) -> str:
@@ -271,40 +243,17 @@ def _read_config(
         return dict(loader[key])
     except MissingConfigException:
         return {}
-    except yaml.YAMLError as exc:
-        raise yaml_error(exc, key, root) from exc
     except Exception as exc:
+        in_file = config_file_error(key, (root / file for file in locations.files), root)
+        if in_file:
+            raise in_file from exc
         full_key = re.search(r"full_key: ([^\s]+)", str(exc))
         declared = locations.find(*full_key.group(1).split(".")) if full_key else None
         message = str(exc).splitlines()[0]
         raise ProjectLoadError(
             f"Cannot read the {key} configuration: {message}",
             where=str(declared.location) if declared else None,
-            hint="fix the value or the interpolation (`${...}`) at that key",
+            hint="fix the YAML syntax at that key"
+            if isinstance(exc, yaml.YAMLError)
+            else "fix the value or the interpolation (`${...}`) at that key",
         ) from exc
-
-
-def _servecheck_table(root: Path) -> dict[str, Any]:
-    return _tool_table(root, "servecheck")
-
-
-def _kedro_table(root: Path) -> dict[str, Any]:
-    return _tool_table(root, "kedro")
-
-
-def _tool_table(root: Path, name: str) -> dict[str, Any]:
-    """`[tool.<name>]` of the project's pyproject.toml ({} when absent)."""
-    try:
-        with (root / "pyproject.toml").open("rb") as file:
-            table: dict[str, Any] = tomllib.load(file).get("tool", {}).get(name, {})
-            return table
-    except tomllib.TOMLDecodeError as exc:
-        raise ProjectLoadError(
-            f"pyproject.toml is not valid TOML: {exc}", where="pyproject.toml"
-        ) from exc
-
-
-def _kedro_version() -> str:
-    from kedro import __version__
-
-    return __version__

@@ -7,10 +7,12 @@ the place of the path finder that finds neither the `kedro_mlflow` package nor t
 """
 
 import importlib.machinery
+import os
 import sys
 
-HIDDEN_PACKAGE = "kedro_mlflow"
-HIDDEN_DISTRIBUTION = "kedro-mlflow"
+# SERVECHECK_TEST_HIDE names another package to hide the same way (tests/test_spark.py: pyspark)
+HIDDEN_PACKAGE = os.environ.get("SERVECHECK_TEST_HIDE", "kedro_mlflow")
+HIDDEN_DISTRIBUTION = HIDDEN_PACKAGE.replace("_", "-")
 
 
 class PathFinderWithoutKedroMlflow:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from dataclasses import replace
 
 from kedro.io.core import is_parameter
 
@@ -14,9 +15,14 @@ from kedro_servecheck.catalog.dataset_types import Loads
 from kedro_servecheck.findings import Finding, Location, Severity
 from kedro_servecheck.lint.rules._examples import MODEL, MODEL_FILE, PREDICT
 from kedro_servecheck.lint.rules.base import Example, Rule, RuleContext
+from kedro_servecheck.load.installed import is_installed
 
 _FEATURES_CSV = "features:\n  type: pandas.CSVDataset\n  filepath: data/features.csv\n"
 _PICKLED_FEATURES = "features:\n  type: pickle.PickleDataset\n  filepath: data/f.pkl\n"
+_SPARK_SERVED_HINT = (
+    "Nothing to fix. Where the model serves, install its requirements (pyspark is pinned) and"
+    " a JVM; `servecheck export --spark-master URL --spark-conf KEY=VALUE` sets its session."
+)
 
 
 def _wrapped_by_mlflow(name: str, type_: str, filepath: str) -> str:
@@ -390,19 +396,22 @@ class DataInputSpark(Rule):
     """Fires when the data input is a spark DataFrame; served requests arrive as pandas.
 
     ## What it does
-    Warns when the data input's catalog type loads a spark DataFrame or, when the type does
-    not say, a node that reads it is annotated `pyspark.sql.DataFrame`. The message names
-    the nodes that read it: served, each gets a pandas DataFrame.
+    Notes when the data input's catalog type loads a spark DataFrame or, when the type does
+    not say, a node that reads it is annotated `pyspark.sql.DataFrame`. When pyspark is
+    installed here, it is an info: the exported model turns each request into a spark
+    DataFrame of the input schema, through a SparkSession it starts at load. When pyspark is
+    not installed, it is a warning that names the nodes that would get pandas.
 
     ## Why it matters
-    MLflow's pyfunc server passes a pandas DataFrame to predict, and servecheck's model
-    hands it to the nodes as it is: a node that calls spark methods on it (`.select`,
-    `.withColumn`, `.toPandas()`) fails on the first request. `servecheck export` refuses
-    such a pipeline until the model can take spark data.
+    MLflow's pyfunc server passes a pandas DataFrame to predict: a node that calls spark
+    methods on it (`.select`, `.withColumn`, `.toPandas()`) would fail on the first request.
+    servecheck's model converts the request, which needs pyspark where it exports and a JVM
+    where it serves; `servecheck export` refuses the pipeline when pyspark is missing.
 
     ## How to fix
-    Make the inference nodes accept pandas (read the data input as `x@pandas`, transcoded to
-    a pandas dataset of the same file), or convert the request to spark in a first node.
+    Install pyspark where you export (and a JVM where the model serves), or make the
+    inference nodes accept pandas (read the data input as `x@pandas`, transcoded to a pandas
+    dataset of the same file).
     """
 
     code = "SC105"
@@ -422,7 +431,8 @@ class DataInputSpark(Rule):
             MODEL + "features:\n  type: spark.SparkDataset\n  filepath: data/f.parquet\n",
             files=MODEL_FILE,
             input="features",
-            expect_message="served, node 'predict' gets a pandas DataFrame built from the request",
+            stubbed=("pyspark",),
+            expect_message="pyspark is not installed here: served, node 'predict' gets a pandas",
             expect_line=4,
         ),
     )
@@ -431,12 +441,22 @@ class DataInputSpark(Rule):
         analysis = ctx.analysis
         if analysis.data_input is None:
             return
+        if is_installed("pyspark") and "pyspark" not in analysis.project.stubbed_packages:
+            says = (
+                ", a spark DataFrame: the exported model turns each request (pandas) into one"
+                " with the input schema, through a local SparkSession (a JVM is needed where"
+                " it serves)"
+            )
+            for finding in _data_input_loading(self, ctx, Loads.SPARK, says):
+                yield replace(finding, severity=Severity.INFO, hint=_SPARK_SERVED_HINT)
+            return
         readers = [node.name for node in analysis.graph.consumers(analysis.data_input)]
         nodes = "node" + "s" * (len(readers) > 1) + " " + ", ".join(f"'{n}'" for n in readers)
         yield from _data_input_loading(
             self,
             ctx,
             Loads.SPARK,
-            f", a spark DataFrame: served, {nodes} {'gets' if len(readers) == 1 else 'get'} a"
-            " pandas DataFrame built from the request, not a spark one",
+            f", a spark DataFrame, and pyspark is not installed here: served, {nodes}"
+            f" {'gets' if len(readers) == 1 else 'get'} a pandas DataFrame built from the"
+            " request, not a spark one",
         )
