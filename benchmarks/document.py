@@ -51,10 +51,11 @@ class Section:
 
 
 def ms(seconds: float) -> str:
-    """`12.3 ms`, `1.23 s` or `45 µs`: three significant figures at most."""
-    if seconds >= 1:
+    """`12.3 ms`, `1.23 s` or `45 µs`: three significant figures at most (a difference of two
+    medians may be negative)."""
+    if abs(seconds) >= 1:
         return f"{seconds:.2f} s"
-    if seconds >= 1e-3:
+    if abs(seconds) >= 1e-3:
         return f"{seconds * 1e3:.3g} ms"
     return f"{seconds * 1e6:.3g} µs"
 

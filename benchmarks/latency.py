@@ -2,15 +2,16 @@
 directly, and against kedro-mlflow's `KedroPipelineModel`, per prediction.
 
 Both pipelines of the scoring project (`inference`: 4 nodes with a model artifact and two
-parameters; `chain`: 50 nodes) are exported with `servecheck export`. The worker builds
-kedro-mlflow's model of the same pipeline (copy_mode "assign", the project's artifacts and
-parameters), saves it with the signature of servecheck's model, and loads both the same way,
-with `mlflow.pyfunc.load_model`. Then, on 10 and 10,000 rows, rounds alternate five cases:
+parameters; `chain`: 50 nodes) are saved by both tools (benchmarks/models.py) and loaded the
+same way, with `mlflow.pyfunc.load_model`. Then, on 10 and 10,000 rows, rounds alternate five
+cases:
 
 - *direct*: the node functions called in order (the model unpickled once);
 - *servecheck raw*: the exported runtime, `unwrap_python_model().predict`;
 - *kedro-mlflow raw*: `KedroPipelineModel.predict`;
 - *servecheck MLflow*, *kedro-mlflow MLflow*: the pyfunc models' `predict` (schema enforced).
+
+A runtime's overhead is what it costs beyond the node functions: raw minus direct, round by round.
 
     python benchmarks/latency.py PROJECT MODELS ROUNDS CALLS RESULT   # one run, as JSON
 """
@@ -21,48 +22,37 @@ import functools
 import json
 import logging
 import pickle
-import subprocess
 import sys
 import warnings
 from pathlib import Path
 
 import generate
+import models
 from document import Section, Target, ms, ratio, table
-from timing import Plan, in_fresh_process, measure, script
+from timing import Plan, in_fresh_process, measure
 
-PIPELINES = ("inference", "chain")
 ROWS = (10, 10_000)
 CASES = ("direct", "servecheck raw", "kedro-mlflow raw", "servecheck MLflow", "kedro-mlflow MLflow")
+OVERHEADS = ("servecheck overhead", "kedro-mlflow overhead")
+OVERHEAD_OF_DIRECT = 0.10  # servecheck's overhead: at most 10 % of the node functions' time
+OVERHEAD_OF_KEDRO_MLFLOW = 1 / 20  # and at most 1/20 of kedro-mlflow's overhead
 
 
 def run(workdir: Path, plan: Plan) -> Section:
-    """Export both pipelines, measure them in one worker process, compare."""
-    root = generate.scoring(workdir)
-    models = workdir / "models"
-    for pipeline in PIPELINES:
-        subprocess.run(
-            [
-                script("servecheck"),
-                "export",
-                root,
-                "--pipeline",
-                pipeline,
-                "--model-dir",
-                models / f"servecheck_{pipeline}",
-            ],
-            check=True,
-            capture_output=True,
-        )
-    return _section(
-        in_fresh_process(__file__, root, models, plan.latency_rounds, plan.latency_calls), plan
+    """Save both tools' models of both pipelines, measure them in one worker process, compare."""
+    saved = models.build(workdir)
+    figures = in_fresh_process(
+        __file__, saved.root, saved.folder, plan.latency_rounds, plan.latency_calls
     )
+    return _section(figures, plan)
 
 
 def _section(results: dict, plan: Plan) -> Section:
-    rows, overhead, targets = [], [], []
+    rows, overhead, mlflow_cost, targets = [], [], [], []
     for key, times in results.items():
         pipeline, row_count = key.split(":")
         label = f"{pipeline}, {int(row_count):,} rows"
+        ours, theirs = times["servecheck overhead"], times["kedro-mlflow overhead"]
         rows.append(
             [
                 label,
@@ -76,32 +66,32 @@ def _section(results: dict, plan: Plan) -> Section:
         overhead.append(
             [
                 label,
+                ms(ours),
+                f"{ours / times['direct']:.1%}",
+                ms(theirs),
+                f"{theirs / times['direct']:.0%}",
+                ratio(ours / theirs),
+            ]
+        )
+        mlflow_cost.append(
+            [
+                label,
                 ms(times["servecheck MLflow"] - times["servecheck raw"]),
                 ms(times["kedro-mlflow MLflow"] - times["kedro-mlflow raw"]),
             ]
         )
-        targets.append(
+        targets += [
             Target(
-                f"servecheck raw / direct calls, {label}",
-                times["servecheck raw"] / times["direct"],
-                1.2,
-            )
-        )
-        if int(row_count) == min(ROWS):
-            targets += [
-                Target(
-                    f"kedro-mlflow / servecheck through MLflow, {label}",
-                    times["kedro-mlflow MLflow"] / times["servecheck MLflow"],
-                    3.0,
-                    False,
-                ),
-                Target(
-                    f"kedro-mlflow raw / servecheck raw, {label}",
-                    times["kedro-mlflow raw"] / times["servecheck raw"],
-                    5.0,
-                    False,
-                ),
-            ]
+                f"servecheck runtime overhead / direct calls, {label}",
+                ours / times["direct"],
+                OVERHEAD_OF_DIRECT,
+            ),
+            Target(
+                f"servecheck runtime overhead / kedro-mlflow's, {label}",
+                ours / theirs,
+                OVERHEAD_OF_KEDRO_MLFLOW,
+            ),
+        ]
     body = (
         "Per prediction, median of"
         f" {plan.latency_rounds} round(s) of {plan.latency_calls} call(s) per case; every case"
@@ -122,17 +112,33 @@ def _section(results: dict, plan: Plan) -> Section:
             ],
             rows,
         )
+        + "\n\n**Runtime overhead** beyond the node functions: a raw `predict` minus the direct"
+        " calls, round by round (median of the differences), for each tool; what a user can"
+        " gain by changing runtimes. Targets: servecheck's at most"
+        f" {OVERHEAD_OF_DIRECT:.0%} of the direct time, and at most 1/"
+        f"{round(1 / OVERHEAD_OF_KEDRO_MLFLOW)} of kedro-mlflow's.\n\n"
+        + table(
+            [
+                "pipeline, input",
+                "servecheck overhead",
+                "/ direct",
+                "kedro-mlflow overhead",
+                "/ direct",
+                "servecheck / kedro-mlflow",
+            ],
+            overhead,
+        )
         + "\n\nMLflow's own cost per call (pyfunc `predict` minus the raw `predict` of the same"
         " model): input schema enforcement (a copy and a type check of every column), params"
         " schema enforcement (defaults filled in for every parameter), and the pyfunc wrapper."
         " It is not ours to remove.\n\n"
-        + table(["pipeline, input", "servecheck model", "kedro-mlflow model"], overhead)
+        + table(["pipeline, input", "servecheck model", "kedro-mlflow model"], mlflow_cost)
     )
     return Section("Served model latency", body, targets)
 
 
-def measure_models(root: Path, models: Path, rounds: int, calls: int) -> dict:
-    """Build kedro-mlflow's models next to servecheck's, then time the five cases.
+def measure_models(saved: models.Models, rounds: int, calls: int) -> dict:
+    """Load both tools' models of each pipeline, then time the five cases.
 
     No Kedro session and no `bootstrap_project`: a serving process has neither. Importing
     kedro-mlflow sets Kedro's loggers to INFO, which would log every node of both models on
@@ -143,16 +149,13 @@ def measure_models(root: Path, models: Path, rounds: int, calls: int) -> dict:
     import pandas as pd
 
     warnings.simplefilter("ignore")
-    sys.path.insert(0, str(root / "src"))
-    from scoring.pipeline_registry import register_pipelines
-
-    registered = register_pipelines()
+    sys.path.insert(0, str(saved.root / "src"))  # kedro-mlflow's pickle refers to the package
     results = {}
-    for pipeline in PIPELINES:
-        servecheck = mlflow.pyfunc.load_model(str(models / f"servecheck_{pipeline}"))
-        kedro_mlflow = _kedro_mlflow_model(root, registered[pipeline], servecheck, models, pipeline)
+    for pipeline in models.PIPELINES:
+        servecheck = mlflow.pyfunc.load_model(str(saved.servecheck(pipeline)))
+        kedro_mlflow = mlflow.pyfunc.load_model(str(saved.kedro_mlflow(pipeline)))
         logging.getLogger("kedro").setLevel(logging.WARNING)
-        direct = _direct(root, pipeline)
+        direct = _direct(saved.root, pipeline)
         servecheck_raw = servecheck.unwrap_python_model()
         kedro_mlflow_raw = kedro_mlflow.unwrap_python_model()
         for rows in ROWS:
@@ -174,39 +177,15 @@ def measure_models(root: Path, models: Path, rounds: int, calls: int) -> dict:
             for name, case in cases.items():
                 pd.testing.assert_frame_equal(case(), expected, obj=name)
             times = measure(cases, rounds, calls, warmup=2)
-            results[f"{pipeline}:{rows}"] = {name: times[name].median for name in CASES}
+            overheads = (
+                times["servecheck raw"] - times["direct"],
+                times["kedro-mlflow raw"] - times["direct"],
+            )
+            results[f"{pipeline}:{rows}"] = {
+                **{name: times[name].median for name in CASES},
+                **{name: o.median for name, o in zip(OVERHEADS, overheads, strict=True)},
+            }
     return results
-
-
-def _kedro_mlflow_model(root: Path, pipeline, servecheck, models: Path, name: str):
-    """kedro-mlflow's model of `pipeline`, saved with `servecheck`'s signature, then loaded."""
-    import mlflow.pyfunc
-    from kedro_mlflow.mlflow import KedroPipelineModel
-
-    model = KedroPipelineModel(pipeline, _catalog(root), input_name="orders", copy_mode="assign")
-    artifacts = model.extract_pipeline_artifacts(_empty(models / f"parameters_{name}"))
-    path = models / f"kedro_mlflow_{name}"
-    mlflow.pyfunc.save_model(
-        str(path),
-        python_model=model,
-        artifacts=artifacts,
-        signature=servecheck.metadata.signature,
-        pip_requirements=["mlflow", "kedro-mlflow"],
-    )
-    return mlflow.pyfunc.load_model(str(path))
-
-
-def _catalog(root: Path):
-    """The project's catalog with its parameters, as a Kedro session builds it."""
-    from kedro.config import OmegaConfigLoader
-    from kedro.framework.context.context import _convert_paths_to_absolute_posix
-    from kedro.io import DataCatalog, MemoryDataset
-
-    loader = OmegaConfigLoader(str(root / "conf"), base_env="base", default_run_env="local")
-    catalog = DataCatalog.from_config(_convert_paths_to_absolute_posix(root, loader["catalog"]))
-    for key, value in loader["parameters"].items():
-        catalog[f"params:{key}"] = MemoryDataset(value)
-    return catalog
 
 
 def _direct(root: Path, pipeline: str):
@@ -233,12 +212,7 @@ def _direct(root: Path, pipeline: str):
     return inference if pipeline == "inference" else chain
 
 
-def _empty(folder: Path) -> Path:
-    folder.mkdir(parents=True)
-    return folder
-
-
 if __name__ == "__main__":
-    root, models, rounds, calls, result = sys.argv[1:]
-    figures = measure_models(Path(root), Path(models), int(rounds), int(calls))
+    root, folder, rounds, calls, result = sys.argv[1:]
+    figures = measure_models(models.Models(Path(root), Path(folder)), int(rounds), int(calls))
     Path(result).write_text(json.dumps(figures))

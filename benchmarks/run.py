@@ -3,9 +3,10 @@
     python benchmarks/run.py           # the full run, as published in docs/benchmarks.md
     python benchmarks/run.py --quick   # a tiny run (50-node projects, one round): a smoke test
 
-Needs the `bench` extra (`pip install -e ".[bench]"`: kedro-mlflow, scikit-learn). The
-projects are made in a temp folder; nothing is written into the repository but the document
-(and Python's bytecode caches, which the measured processes keep, as Python does by default).
+Needs the `bench` extra (`pip install -e ".[bench]"`: kedro-mlflow, scikit-learn,
+pre-commit). The projects are made in a temp folder; nothing is written into the repository
+but the document (and Python's bytecode caches, which the measured processes keep, as Python
+does by default).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from pathlib import Path
 import check_overhead
 import export_time
 import latency
+import precommit_hook
 import scale
+import serving
 from document import render
 from timing import BENCH_ENV, FULL, QUICK
 
@@ -43,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
             ("check overhead", check_overhead.run),
             ("scale", scale.run),
             ("served latency", latency.run),
+            ("serving throughput", serving.run),
+            ("pre-commit hook", precommit_hook.run),
             ("export time", export_time.run),
         ):
             started = time.perf_counter()

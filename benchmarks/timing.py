@@ -33,6 +33,8 @@ class Plan:
     scale_rounds: int
     latency_rounds: int
     latency_calls: int  # predictions per round and case
+    serving_rounds: int
+    serving_requests: tuple[int, int]  # per round and server: of one row, of 1,000 rows
 
 
 FULL = Plan(
@@ -42,6 +44,8 @@ FULL = Plan(
     scale_rounds=5,
     latency_rounds=15,
     latency_calls=20,
+    serving_rounds=5,
+    serving_requests=(400, 100),
 )
 QUICK = Plan(
     process_rounds=1,
@@ -50,6 +54,8 @@ QUICK = Plan(
     scale_rounds=1,
     latency_rounds=2,
     latency_calls=2,
+    serving_rounds=1,
+    serving_requests=(8, 4),
 )
 
 
@@ -66,6 +72,10 @@ class Timing:
     def __truediv__(self, other: Timing) -> float:
         """The ratio of the two medians."""
         return self.median / other.median
+
+    def __sub__(self, other: Timing) -> Timing:
+        """What this case costs beyond `other`, round by round (both timed in the same rounds)."""
+        return Timing(tuple(a - b for a, b in zip(self.samples, other.samples, strict=True)))
 
 
 def measure(

@@ -1,13 +1,20 @@
 """Reference runs for export tests, each in a fresh process: the exported model loaded by
-MLflow where kedro-servecheck cannot be imported, and the pipeline run natively by Kedro."""
+MLflow where kedro-servecheck cannot be imported, and the pipeline run natively by Kedro; and
+a model server on 127.0.0.1, for the serving tests."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 _MODEL_PREDICT = """
@@ -141,3 +148,60 @@ def native_prediction(
 
 def read_json(path: Path):
     return json.loads(path.read_text())
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on, on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def post_json(url: str, payload: dict):
+    """POST `payload` as JSON to `url`: the decoded answer."""
+    request = urllib.request.Request(
+        url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@contextlib.contextmanager
+def running_server(args: Sequence[str | Path], ready: str, cwd: Path, env: dict) -> Iterator[None]:
+    """Start `args` as a process group, wait until GET `ready` answers 200; after the block,
+    stop the server and check that none of its processes survived."""
+    server = subprocess.Popen(
+        [str(arg) for arg in args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, f"{args[0]} exited"
+            try:
+                with urllib.request.urlopen(ready, timeout=2) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, f"the server did not answer {ready}"
+                time.sleep(0.5)
+        yield
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                os.killpg(server.pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, "the server's process group survived"
+            time.sleep(0.2)

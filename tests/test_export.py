@@ -7,19 +7,22 @@ import hashlib
 import importlib.metadata
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from conftest import FIXTURES, REPO, edit, python, servecheck
-from export_helpers import model_prediction, native_prediction, read_json
+from export_helpers import (
+    free_port,
+    model_prediction,
+    native_prediction,
+    post_json,
+    read_json,
+    running_server,
+)
 
 SERVABLE = [
     # fixture, pipeline, data input, sample
@@ -336,63 +339,22 @@ print(len(model.predict(pd.read_csv({str(CHURN_SAMPLE)!r}))), info.tags["servech
     assert loaded.stdout.split()[-2:] == [str(len(pd.read_csv(CHURN_SAMPLE))), "inference"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _post(port: int, payload: dict):
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/invocations",
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
 def test_mlflow_models_serve(churn_model, tmp_path):
-    port = _free_port()
+    port = free_port()
     mlflow_cli = Path(sys.executable).with_name("mlflow")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    server = subprocess.Popen(
-        [
-            str(mlflow_cli),
-            "models",
-            "serve",
-            "-m",
-            str(churn_model),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--env-manager",
-            "local",
-            "-w",
-            "1",
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, "mlflow models serve exited"
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2) as ping:
-                    assert ping.status == 200
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not answer /ping"
-                time.sleep(0.5)
+    serve = [mlflow_cli, "models", "serve", "-m", churn_model, "-h", "127.0.0.1", "-p", port]
+    with running_server(
+        [*serve, "--env-manager", "local", "-w", "1"],
+        f"http://127.0.0.1:{port}/ping",
+        tmp_path,
+        env,
+    ):
         data = pd.read_csv(CHURN_SAMPLE)
         split = {"columns": list(data.columns), "data": data.values.tolist()}
-        frozen = _post(port, {"dataframe_split": split})["predictions"]
-        strict = _post(port, {"dataframe_split": split, "params": {"threshold": 1.01}})[
+        invocations = f"http://127.0.0.1:{port}/invocations"
+        frozen = post_json(invocations, {"dataframe_split": split})["predictions"]
+        strict = post_json(invocations, {"dataframe_split": split, "params": {"threshold": 1.01}})[
             "predictions"
         ]
         assert len(frozen) == len(data)
@@ -400,21 +362,6 @@ def test_mlflow_models_serve(churn_model, tmp_path):
         assert [row["churn_probability"] for row in frozen] == pytest.approx(
             [row["churn_probability"] for row in strict]
         )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=30)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                os.killpg(server.pid, 0)
-            except ProcessLookupError:
-                break
-            assert time.monotonic() < deadline, "the server's process group survived"
-            time.sleep(0.2)
 
 
 def test_input_example_from_the_data_input_catalog_entry(project_copy, tmp_path):
