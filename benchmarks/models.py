@@ -42,21 +42,18 @@ def build(workdir: Path, pipelines: tuple[str, ...] = PIPELINES) -> Models:
     """The scoring project in `workdir`, and both tools' models of each of `pipelines`."""
     models = Models(generate.scoring(workdir), workdir / "models")
     for pipeline in pipelines:
-        subprocess.run(
-            [
-                script("servecheck"),
-                "export",
-                models.root,
-                "--pipeline",
-                pipeline,
-                "--model-dir",
-                models.servecheck(pipeline),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        export(models.root, pipeline, models.servecheck(pipeline))
     in_fresh_process(__file__, models.root, models.folder, ",".join(pipelines))
     return models
+
+
+def export(root: Path, pipeline: str, model_dir: Path) -> None:
+    """`servecheck export` of the project's `pipeline` into `model_dir`."""
+    subprocess.run(
+        [script("servecheck"), "export", root, "--pipeline", pipeline, "--model-dir", model_dir],
+        check=True,
+        capture_output=True,
+    )
 
 
 def save_kedro_mlflow_models(models: Models, pipelines: list[str]) -> None:

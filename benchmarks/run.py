@@ -24,6 +24,7 @@ import latency
 import precommit_hook
 import scale
 import serving
+import spark_scoring
 from document import render
 from timing import BENCH_ENV, FULL, QUICK
 
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             ("scale", scale.run),
             ("served latency", latency.run),
             ("serving throughput", serving.run),
+            ("spark batch scoring", spark_scoring.run),
             ("pre-commit hook", precommit_hook.run),
             ("export time", export_time.run),
         ):

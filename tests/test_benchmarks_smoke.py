@@ -18,6 +18,7 @@ SECTIONS = (
     "## Scale",
     "## Served model latency",
     "## Serving throughput",
+    "## Spark batch scoring",
     "## Pre-commit hook end to end",
     "## Export time",
     "## Profiles and optimisations",
