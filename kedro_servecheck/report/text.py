@@ -21,7 +21,7 @@ from kedro_servecheck.report.report import Report
 from kedro_servecheck.report.summary import outcome, verdict
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-ALIGN_AT_MOST = 48  # a longer name or type is not padded to, it overflows its column
+ALIGN_AT_MOST = 64  # a longer name or type (kedro-mlflow's are up to 56) overflows its column
 ROLE_STYLE = {
     Role.DATA: "green",
     Role.PERSISTED: "blue",
