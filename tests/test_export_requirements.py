@@ -313,7 +313,25 @@ def clean_machine_env() -> dict[str, str]:
         for key, value in os.environ.items()
         if not key.startswith("PIP_") and key not in ("PYTHONPATH", "VIRTUAL_ENV")
     }
-    return {**kept, "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    trust = _certificates()  # the machine's CA bundle is no package source: keep it
+    return {
+        **kept,
+        **({"PIP_CERT": trust} if trust else {}),
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+
+
+def _certificates() -> str | None:
+    """The CA bundle this machine's pip trusts (a proxy's own CA, say), if it sets one."""
+    if os.environ.get("PIP_CERT"):
+        return os.environ["PIP_CERT"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "get", "global.cert"],
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip() or os.environ.get("SSL_CERT_FILE") or None
 
 
 def test_the_model_installs_from_its_requirements_alone_and_predicts(tmp_path):

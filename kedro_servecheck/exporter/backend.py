@@ -262,7 +262,7 @@ def _export(
     save_args = {
         "python_model": RUNTIME_FILE,
         "artifacts": {"serving": "serving"},
-        "code_paths": [str(project.package_dir)],
+        "code_paths": [str(_source_only(project.package_dir, stage / "package"))],
         "signature": signature,
         "input_example": example,
         "pip_requirements": requirements,
@@ -329,6 +329,14 @@ def _run_natively(analysis: Analysis, data_input: str, example: Any, served: Ser
     if spark is None:
         return run_natively(analysis, data_input, example)
     return spark.to_pandas(run_natively(analysis, data_input, spark.to_spark(example)))
+
+
+def _source_only(package_dir: Path, folder: Path) -> Path:
+    """A copy of the project's package in `folder` without its bytecode caches, which are this
+    machine's (they name its absolute paths) and which the serving Python writes anew."""
+    copy = folder / package_dir.name
+    shutil.copytree(package_dir, copy, ignore=shutil.ignore_patterns("__pycache__", "*.py[co]"))
+    return copy
 
 
 def _save_model(model: Path, serving: Path, save_args: dict[str, Any]) -> None:
