@@ -327,11 +327,13 @@ def _certificates() -> str | None:
     if os.environ.get("PIP_CERT"):
         return os.environ["PIP_CERT"]
     done = subprocess.run(
-        [sys.executable, "-m", "pip", "config", "get", "global.cert"],
-        capture_output=True,
-        text=True,
+        [sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True
     )
-    return done.stdout.strip() or os.environ.get("SSL_CERT_FILE") or None
+    for line in done.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if key == "global.cert":
+            return value.strip("'\"")
+    return os.environ.get("SSL_CERT_FILE")
 
 
 def test_the_model_installs_from_its_requirements_alone_and_predicts(tmp_path):

@@ -82,8 +82,9 @@ def compare(prediction: Any, expected: Any) -> None:
 
 
 def _isolated_env(project_source: Path) -> dict[str, str]:
-    """The environment without the project's source on PYTHONPATH (bootstrap put it there)."""
-    env = dict(os.environ)
+    """The environment without the project's source on PYTHONPATH (bootstrap put it there),
+    and writing no bytecode cache into the model's code (it would name this machine's paths)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     kept = [
         p
         for p in env.get("PYTHONPATH", "").split(os.pathsep)
